@@ -1,0 +1,84 @@
+#include "client/connection.hpp"
+
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <array>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/write.hpp>
+
+#include "baton/client.hpp"
+
+namespace baton::detail {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+void Connection::connect(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout) {
+  tcp::resolver resolver(ctx_);
+  boost::system::error_code result = asio::error::timed_out;
+  resolver.async_resolve(host, std::to_string(port), [&](const boost::system::error_code& ec, tcp::resolver::results_type r) {
+    if (ec) {
+      result = ec;
+      return;
+    }
+    asio::async_connect(socket_, r, [&](const boost::system::error_code& cec, const tcp::endpoint&) { result = cec; });
+  });
+  ctx_.run_for(timeout);
+  if (!ctx_.stopped()) {  // timed out: cancel what is pending and let it finish
+    resolver.cancel();
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    ctx_.run();
+  }
+  ctx_.restart();
+  if (result) {
+    close();
+    throw Error(Error::Kind::unavailable, "",
+                "cannot connect to " + host + ":" + std::to_string(port) + ": " + result.message());
+  }
+  socket_.set_option(tcp::no_delay(true));  // one small message per turn: send it now
+}
+
+bool Connection::read_some(std::string& out, std::chrono::milliseconds timeout) {
+  // A blocking recv with SO_RCVTIMEO: one syscall per read on the hot path
+  // (poll + read would be two); the option is only set when the timeout changes.
+  const int fd = socket_.native_handle();
+  if (timeout != rcv_timeout_) {
+    timeval tv{};
+    tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+    tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
+    if (tv.tv_sec == 0 && tv.tv_usec == 0) tv.tv_usec = 1000;  // 0 would mean "forever"
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    rcv_timeout_ = timeout;
+  }
+  std::array<char, 4096> buf{};
+  const ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+  if (n > 0) {
+    out.append(buf.data(), static_cast<std::size_t>(n));
+    return true;
+  }
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return false;
+  throw Error(Error::Kind::closed, "",
+              n == 0 ? "the server closed the connection" : std::string("connection lost: ") + std::strerror(errno));
+}
+
+void Connection::write_all(std::string_view bytes) {
+  boost::system::error_code ec;
+  asio::write(socket_, asio::buffer(bytes.data(), bytes.size()), ec);
+  if (ec) throw Error(Error::Kind::closed, "", "connection lost: " + ec.message());
+}
+
+void Connection::close() noexcept {
+  boost::system::error_code ec;
+  if (socket_.is_open()) {
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+  }
+}
+
+}  // namespace baton::detail

@@ -1,0 +1,34 @@
+// Blocking TCP transport for the client library, with deadlines: connect with
+// a timeout, read with a timeout (so the client can send heartbeats while it
+// waits), write everything. Thread: owned by one Client.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+namespace baton::detail {
+
+class Connection {
+ public:
+  // Throws baton::Error{unavailable}.
+  void connect(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout);
+  // Appends what arrives to out. Returns false if nothing came within timeout.
+  // Throws baton::Error{closed} on end of stream or a socket error.
+  bool read_some(std::string& out, std::chrono::milliseconds timeout);
+  // Throws baton::Error{closed}.
+  void write_all(std::string_view bytes);
+  void close() noexcept;
+  bool is_open() const noexcept { return socket_.is_open(); }
+
+ private:
+  boost::asio::io_context ctx_{1};
+  boost::asio::ip::tcp::socket socket_{ctx_};
+  std::chrono::milliseconds rcv_timeout_{-1};
+};
+
+}  // namespace baton::detail

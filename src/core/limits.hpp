@@ -1,0 +1,27 @@
+// Named bounds shared by the codecs, the server and the client library.
+// Every limit the server enforces on a peer lives here or in ServerConfig.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace baton {
+
+inline constexpr int kProtocolVersion = 1;
+
+// Longest v1 line, including the '\n'. A longer line is LINE_TOO_LONG.
+inline constexpr std::size_t kMaxLine = 4096;
+// Longest legacy message (the seed reads with recv(1024)).
+inline constexpr std::size_t kMaxLegacyMessage = 1024;
+// Longest ring or member name.
+inline constexpr std::size_t kMaxName = 64;
+
+// Names (rings, members) are short tokens so that they can never break a line,
+// a log line or a journal record: [A-Za-z0-9._-]{1,kMaxName}.
+bool valid_name(std::string_view s) noexcept;
+
+// Payloads are one line of text: any byte but the control characters
+// (tab allowed), so a payload cannot forge a log or journal line.
+bool valid_payload(std::string_view s) noexcept;
+
+}  // namespace baton

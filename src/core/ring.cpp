@@ -1,0 +1,81 @@
+#include "core/ring.hpp"
+
+#include <algorithm>
+
+namespace baton {
+
+void Ring::join(MemberId id, Effects& out) {
+  order_.push_back(id);
+  if (!running_ && order_.size() >= min_members_) {
+    grant_front(out);
+    push_positions(1, out);  // everyone else's position drops by one
+    return;
+  }
+  out.push_back({Effect::Kind::queue, id, position_at(order_.size() - 1)});
+}
+
+void Ring::leave(MemberId id, Effects& out) {
+  const auto it = std::find(order_.begin(), order_.end(), id);
+  if (it == order_.end()) return;
+  const auto index = static_cast<std::size_t>(it - order_.begin());
+  order_.erase(it);
+  if (order_.empty()) {
+    running_ = false;  // a ring that empties waits for min_members again
+    return;
+  }
+  if (running_ && index == 0) {
+    grant_front(out);
+    push_positions(1, out);
+    return;
+  }
+  push_positions(index, out);
+}
+
+Ring::Verdict Ring::submit(MemberId id, std::uint64_t turn, Effects& out) {
+  if (!contains(id)) return Verdict::not_a_member;
+  if (!running_ || order_.front() != id) return turn < turn_ ? Verdict::stale_turn : Verdict::not_your_turn;
+  if (turn != turn_) return Verdict::stale_turn;
+  order_.pop_front();
+  order_.push_back(id);
+  grant_front(out);
+  push_positions(1, out);
+  return Verdict::accepted;
+}
+
+void Ring::expire(std::uint64_t turn, Effects& out) {
+  if (!running_ || turn != turn_) return;
+  const MemberId revoked = order_.front();
+  out.push_back({Effect::Kind::revoke, revoked, turn});
+  order_.pop_front();
+  order_.push_back(revoked);
+  grant_front(out);
+  push_positions(1, out);
+}
+
+std::optional<MemberId> Ring::holder() const {
+  if (!running_) return std::nullopt;
+  return order_.front();
+}
+
+bool Ring::contains(MemberId id) const {
+  return std::find(order_.begin(), order_.end(), id) != order_.end();
+}
+
+std::optional<std::uint64_t> Ring::position(MemberId id) const {
+  const auto it = std::find(order_.begin(), order_.end(), id);
+  if (it == order_.end()) return std::nullopt;
+  return position_at(static_cast<std::size_t>(it - order_.begin()));
+}
+
+void Ring::grant_front(Effects& out) {
+  running_ = true;
+  ++turn_;
+  out.push_back({Effect::Kind::grant, order_.front(), turn_});
+}
+
+void Ring::push_positions(std::size_t from, Effects& out) const {
+  for (std::size_t i = from; i < order_.size(); ++i)
+    out.push_back({Effect::Kind::queue, order_[i], position_at(i)});
+}
+
+}  // namespace baton

@@ -1,0 +1,73 @@
+// The turn state machine of one ring: who is a member, who holds the baton,
+// which turn number is current, and what each member must be told.
+//
+// Pure logic: no sockets, no clocks, no threads. Every call appends what must
+// be pushed to members (grants, revokes, queue positions) to an Effects list;
+// the caller delivers them. Timers live outside: the caller calls expire()
+// with the turn it armed a deadline for.
+// Thread: one ring is used by one thread (its shard's) only.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <vector>
+
+namespace baton {
+
+using MemberId = std::uint64_t;
+
+struct Effect {
+  enum class Kind : std::uint8_t {
+    grant,   // member now holds the baton; value = turn number
+    revoke,  // member lost the baton to the turn timeout; value = the revoked turn
+    queue,   // member's place in the queue changed; value = position (1 = next)
+  };
+  Kind kind;
+  MemberId member;
+  std::uint64_t value;
+};
+using Effects = std::vector<Effect>;
+
+class Ring {
+ public:
+  enum class Verdict { accepted, not_your_turn, stale_turn, not_a_member };
+
+  // last_turn: the highest turn number ever used by this ring (from the
+  // journal after a restart), so numbers are never reused.
+  explicit Ring(std::size_t min_members, std::uint64_t last_turn = 0)
+      : min_members_(min_members == 0 ? 1 : min_members), turn_(last_turn) {}
+
+  // A new member goes to the back of the queue. The first grant waits until
+  // min_members have joined; after that the ring runs while anyone is in it.
+  void join(MemberId id, Effects& out);
+  // The member leaves; if it held the baton, the next member is granted at once.
+  void leave(MemberId id, Effects& out);
+  // The member sends naming `turn`. Accepted only from the holder naming the
+  // current turn; then the holder goes to the back and the next is granted.
+  Verdict submit(MemberId id, std::uint64_t turn, Effects& out);
+  // The deadline armed for `turn` passed: if that turn is still current, the
+  // holder is revoked, goes to the back, and the next is granted.
+  void expire(std::uint64_t turn, Effects& out);
+
+  std::optional<MemberId> holder() const;
+  std::uint64_t turn() const noexcept { return turn_; }  // current (or last) turn number
+  std::size_t size() const noexcept { return order_.size(); }
+  bool contains(MemberId id) const;
+  // 0 = holds the baton, 1 = next, ...; nullopt if not a member.
+  std::optional<std::uint64_t> position(MemberId id) const;
+
+ private:
+  void grant_front(Effects& out);
+  // Pushes the position of every member from index `from` on.
+  void push_positions(std::size_t from, Effects& out) const;
+  std::uint64_t position_at(std::size_t index) const noexcept { return running_ ? index : index + 1; }
+
+  std::size_t min_members_;
+  std::uint64_t turn_;
+  bool running_ = false;       // a turn is in progress: order_.front() holds the baton
+  std::deque<MemberId> order_;  // front = holder while running_, then the queue
+};
+
+}  // namespace baton

@@ -1,0 +1,190 @@
+#include "core/v1_codec.hpp"
+
+#include <array>
+#include <charconv>
+
+namespace baton::v1 {
+namespace {
+
+// Splits off the next space-delimited field; the rest stays in s.
+std::string_view field(std::string_view& s) {
+  const auto sp = s.find(' ');
+  std::string_view f = s.substr(0, sp);
+  s = sp == std::string_view::npos ? std::string_view{} : s.substr(sp + 1);
+  return f;
+}
+
+bool number(std::string_view f, std::uint64_t& out) {
+  if (f.empty() || f.size() > 19) return false;
+  auto [p, ec] = std::from_chars(f.data(), f.data() + f.size(), out);
+  return ec == std::errc{} && p == f.data() + f.size();
+}
+
+void put_u64(std::string& out, std::uint64_t v) {
+  std::array<char, 20> b{};
+  auto [p, ec] = std::to_chars(b.data(), b.data() + b.size(), v);
+  (void)ec;
+  out.append(b.data(), p);
+}
+
+std::optional<Message> fail(std::string_view* why, std::string_view reason) {
+  if (why) *why = reason;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Message> parse(std::string_view line, std::string_view* why) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  std::string_view rest = line;
+  const std::string_view verb = field(rest);
+  Message m;
+  auto want_number = [&](std::uint64_t& out) { return number(field(rest), out); };
+  auto done = [&]() { return rest.empty(); };
+
+  if (verb == "SEND" || verb == "EVENT") {
+    m.verb = verb == "SEND" ? Verb::send : Verb::event;
+    if (!want_number(m.number)) return fail(why, "turn number expected");
+    if (m.verb == Verb::event && !valid_name(m.name = field(rest))) return fail(why, "bad name");
+    if (!valid_payload(rest)) return fail(why, "control character in payload");
+    m.text = rest;
+    return m;
+  }
+  if (verb == "ACK" || verb == "REVOKED" || verb == "QUEUE" || verb == "BATON") {
+    m.verb = verb == "ACK" ? Verb::ack : verb == "REVOKED" ? Verb::revoked
+           : verb == "QUEUE" ? Verb::queue : Verb::greeting;
+    if (!want_number(m.number) || !done()) return fail(why, "one number expected");
+    return m;
+  }
+  if (verb == "GRANT") {
+    m.verb = Verb::grant;
+    if (!want_number(m.number) || !want_number(m.number2) || !done())
+      return fail(why, "GRANT <turn> <timeout_ms> expected");
+    return m;
+  }
+  if (verb == "HELLO") {
+    m.verb = Verb::hello;
+    if (!want_number(m.number)) return fail(why, "HELLO <version> <role> <ring> <name> expected");
+    const auto role = field(rest);
+    if (role != "member" && role != "watcher") return fail(why, "role must be member or watcher");
+    m.watcher = role == "watcher";
+    m.ring = field(rest);
+    m.name = field(rest);
+    if (!valid_name(m.ring) || !valid_name(m.name) || !done())
+      return fail(why, "ring and name must match [A-Za-z0-9._-]{1,64}");
+    return m;
+  }
+  if (verb == "WELCOME") {
+    m.verb = Verb::welcome;
+    m.ring = field(rest);
+    m.name = field(rest);
+    if (!valid_name(m.ring) || !valid_name(m.name) || !want_number(m.number2) || !done())
+      return fail(why, "WELCOME <ring> <name> <heartbeat_ms> expected");
+    return m;
+  }
+  if (verb == "PING" || verb == "PONG") {
+    m.verb = verb == "PING" ? Verb::ping : Verb::pong;
+    if (!valid_payload(rest)) return fail(why, "control character in token");
+    m.text = rest;
+    return m;
+  }
+  if (verb == "BYE" || verb == "SHUTDOWN") {
+    m.verb = verb == "BYE" ? Verb::bye : Verb::shutdown;
+    if (!done()) return fail(why, "no arguments expected");
+    return m;
+  }
+  if (verb == "ERROR") {
+    m.verb = Verb::error;
+    m.code = field(rest);
+    if (m.code.empty() || !valid_payload(rest)) return fail(why, "ERROR <code> <text> expected");
+    m.text = rest;
+    return m;
+  }
+  return fail(why, "unknown verb");
+}
+
+void put_greeting(std::string& out) {
+  out += "BATON ";
+  put_u64(out, static_cast<std::uint64_t>(kProtocolVersion));
+  out += '\n';
+}
+void put_welcome(std::string& out, std::string_view ring, std::string_view name, std::uint64_t heartbeat_ms) {
+  out.append("WELCOME ").append(ring).append(" ").append(name).append(" ");
+  put_u64(out, heartbeat_ms);
+  out += '\n';
+}
+void put_queue(std::string& out, std::uint64_t position) {
+  out += "QUEUE ";
+  put_u64(out, position);
+  out += '\n';
+}
+void put_grant(std::string& out, std::uint64_t turn, std::uint64_t timeout_ms) {
+  out += "GRANT ";
+  put_u64(out, turn);
+  out += ' ';
+  put_u64(out, timeout_ms);
+  out += '\n';
+}
+void put_ack(std::string& out, std::uint64_t turn) {
+  out += "ACK ";
+  put_u64(out, turn);
+  out += '\n';
+}
+void put_revoked(std::string& out, std::uint64_t turn) {
+  out += "REVOKED ";
+  put_u64(out, turn);
+  out += '\n';
+}
+void put_event(std::string& out, std::uint64_t turn, std::string_view name, std::string_view payload) {
+  out += "EVENT ";
+  put_u64(out, turn);
+  out.append(" ").append(name).append(" ").append(payload);
+  out += '\n';
+}
+void put_shutdown(std::string& out) { out += "SHUTDOWN\n"; }
+void put_error(std::string& out, std::string_view code, std::string_view text) {
+  out.append("ERROR ").append(code).append(" ").append(text);
+  out += '\n';
+}
+void put_hello(std::string& out, bool watcher, std::string_view ring, std::string_view name) {
+  out += "HELLO ";
+  put_u64(out, static_cast<std::uint64_t>(kProtocolVersion));
+  out.append(watcher ? " watcher " : " member ").append(ring).append(" ").append(name);
+  out += '\n';
+}
+void put_send(std::string& out, std::uint64_t turn, std::string_view payload) {
+  out += "SEND ";
+  put_u64(out, turn);
+  out.append(" ").append(payload);
+  out += '\n';
+}
+void put_ping(std::string& out, std::string_view token) { out.append("PING ").append(token) += '\n'; }
+void put_pong(std::string& out, std::string_view token) { out.append("PONG ").append(token) += '\n'; }
+void put_bye(std::string& out) { out += "BYE\n"; }
+
+std::optional<std::string_view> LineReader::next() {
+  if (overflow_) return std::nullopt;
+  if (pos_ == buf_.size()) {  // everything consumed: reuse the buffer from the start
+    buf_.clear();
+    pos_ = 0;
+    return std::nullopt;
+  }
+  const auto nl = buf_.find('\n', pos_);
+  if (nl == std::string::npos) {
+    if (pos_ > 0) {  // keep the partial line at the front so the buffer stays bounded
+      buf_.erase(0, pos_);
+      pos_ = 0;
+    }
+    if (buf_.size() >= max_line_) overflow_ = true;
+    return std::nullopt;
+  }
+  if (nl - pos_ + 1 > max_line_) {
+    overflow_ = true;
+    return std::nullopt;
+  }
+  std::string_view line(buf_.data() + pos_, nl - pos_);
+  pos_ = nl + 1;
+  return line;
+}
+
+}  // namespace baton::v1

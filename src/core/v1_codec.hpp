@@ -1,0 +1,106 @@
+// The v1 wire codec: one message per '\n'-terminated line of space-separated
+// fields (docs/PROTOCOL.md). Pure: no sockets, no clocks; used by both the
+// server sessions and the client library, each on its own thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/limits.hpp"
+
+namespace baton::v1 {
+
+enum class Verb : std::uint8_t {
+  // server -> client
+  greeting,  // BATON <version>
+  welcome,   // WELCOME <ring> <name> <heartbeat_ms>
+  queue,     // QUEUE <position>
+  grant,     // GRANT <turn> <timeout_ms>
+  ack,       // ACK <turn>
+  revoked,   // REVOKED <turn>
+  event,     // EVENT <turn> <name> <payload>
+  shutdown,  // SHUTDOWN
+  error,     // ERROR <code> <text>
+  // client -> server
+  hello,     // HELLO <version> <member|watcher> <ring> <name>
+  send,      // SEND <turn> <payload>
+  // either way
+  ping,      // PING <token>
+  pong,      // PONG <token>
+  bye,       // BYE
+};
+
+// A decoded message; which fields are set depends on the verb (see above).
+// Views point into the line the message was parsed from.
+struct Message {
+  Verb verb{};
+  std::uint64_t number = 0;   // version, turn or position
+  std::uint64_t number2 = 0;  // timeout_ms or heartbeat_ms
+  bool watcher = false;       // HELLO role
+  std::string_view ring;      // HELLO, WELCOME
+  std::string_view name;      // HELLO, WELCOME, EVENT
+  std::string_view code;      // ERROR
+  std::string_view text;      // payload (SEND, EVENT), token (PING/PONG), text (ERROR)
+};
+
+// Error codes the server sends in ERROR lines (docs/PROTOCOL.md).
+namespace code {
+inline constexpr std::string_view bad_frame = "BAD_FRAME";
+inline constexpr std::string_view line_too_long = "LINE_TOO_LONG";
+inline constexpr std::string_view bad_version = "BAD_VERSION";
+inline constexpr std::string_view bad_name = "BAD_NAME";
+inline constexpr std::string_view name_taken = "NAME_TAKEN";
+inline constexpr std::string_view server_full = "SERVER_FULL";
+inline constexpr std::string_view hello_timeout = "HELLO_TIMEOUT";
+inline constexpr std::string_view idle_timeout = "IDLE_TIMEOUT";
+inline constexpr std::string_view not_your_turn = "NOT_YOUR_TURN";
+inline constexpr std::string_view stale_turn = "STALE_TURN";
+inline constexpr std::string_view not_a_member = "NOT_A_MEMBER";
+}  // namespace code
+
+// Parses one line (without its '\n'; a trailing '\r' is tolerated). On failure
+// returns nullopt and sets *why to a short reason for the ERROR text.
+std::optional<Message> parse(std::string_view line, std::string_view* why = nullptr);
+
+// Encoders append one complete line to out, so that several messages for one
+// peer can be coalesced into a single write.
+void put_greeting(std::string& out);
+void put_welcome(std::string& out, std::string_view ring, std::string_view name, std::uint64_t heartbeat_ms);
+void put_queue(std::string& out, std::uint64_t position);
+void put_grant(std::string& out, std::uint64_t turn, std::uint64_t timeout_ms);
+void put_ack(std::string& out, std::uint64_t turn);
+void put_revoked(std::string& out, std::uint64_t turn);
+void put_event(std::string& out, std::uint64_t turn, std::string_view name, std::string_view payload);
+void put_shutdown(std::string& out);
+void put_error(std::string& out, std::string_view code, std::string_view text);
+void put_hello(std::string& out, bool watcher, std::string_view ring, std::string_view name);
+void put_send(std::string& out, std::uint64_t turn, std::string_view payload);
+void put_ping(std::string& out, std::string_view token);
+void put_pong(std::string& out, std::string_view token);
+void put_bye(std::string& out);
+
+// Splits a byte stream into lines, bounded by max_line (including '\n').
+// Thread: owned by one session/client.
+class LineReader {
+ public:
+  explicit LineReader(std::size_t max_line = kMaxLine) : max_line_(max_line) {}
+
+  void append(std::string_view bytes) { buf_.append(bytes); }
+  // Returns the next complete line (without '\n'), valid until the next call
+  // to next()/append(). nullopt: need more bytes, or overflow() is now true.
+  std::optional<std::string_view> next();
+  // True once a line longer than max_line was seen; the stream is unusable.
+  bool overflow() const noexcept { return overflow_; }
+  // Bytes received but not yet returned as lines.
+  std::string_view pending() const noexcept { return std::string_view(buf_).substr(pos_); }
+
+ private:
+  std::string buf_;
+  std::size_t pos_ = 0;
+  std::size_t max_line_;
+  bool overflow_ = false;
+};
+
+}  // namespace baton::v1

@@ -1,0 +1,37 @@
+// Everything baton-server can be told, with its defaults (see baton-server --help).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "core/limits.hpp"
+
+namespace baton::server {
+
+using std::chrono::milliseconds;
+
+struct ServerConfig {
+  std::string host = "0.0.0.0";
+  std::uint16_t port = 5001;        // 0: any free port (Server::port() tells which)
+  std::uint16_t admin_port = 9090;  // HTTP /livez, /readyz; 0: off
+  std::size_t min_members = 2;      // members a ring needs before its first grant
+  std::size_t max_clients = 16384;  // connections at once; more get SERVER_FULL
+  milliseconds turn_timeout{30000}; // holder loses the baton after this; 0: never
+  milliseconds hello_timeout{5000}; // a v1 client must finish HELLO within this
+  // A peer that sends nothing for this long after our greeting is the seed's
+  // client (legacy). 0 disables legacy detection: silent peers time out.
+  milliseconds legacy_after{300};
+  milliseconds heartbeat{10000};    // told to v1 clients: ping at least this often
+  milliseconds idle_timeout{30000}; // a v1 client silent this long is dropped; 0: never
+  milliseconds drain_timeout{1000}; // on SIGTERM, how long clients get to leave
+  std::size_t max_line = kMaxLine;        // longest v1 line
+  std::size_t max_queued = 1u << 20;      // unsent bytes per client before it is dropped
+  unsigned threads = 0;             // executor threads; 0: one per core
+  std::string journal;              // durable journal file; empty: none
+  bool log_json = false;
+  bool log_turns = true;            // the seed's "NAME sent: PAYLOAD" line per turn
+};
+
+}  // namespace baton::server

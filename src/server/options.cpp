@@ -1,0 +1,75 @@
+#include "server/options.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include "core/duration.hpp"
+
+namespace baton::server {
+namespace {
+
+// A duration flag: plain seconds ("0.5") or with a unit ("500ms").
+CLI::Option* duration(CLI::App& app, const std::string& flag, std::chrono::milliseconds& into,
+                      const std::string& help, const std::string& env) {
+  auto* opt = app.add_option_function<std::string>(
+      flag,
+      [&into, flag](const std::string& text) {
+        const auto d = parse_duration(text);
+        if (!d) throw CLI::ValidationError(flag, "not a duration: " + text + " (e.g. 0.5, 500ms, 2s)");
+        into = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+      },
+      help);
+  opt->envname(env)->default_str(std::to_string(into.count()) + "ms");
+  return opt;
+}
+
+}  // namespace
+
+std::optional<int> parse_options(int argc, char** argv, ServerConfig& c) {
+  CLI::App app{"baton-server: hands one turn round-robin to the members of each ring.\n"
+               "Every flag can also be set as BATON_<FLAG> in the environment (flags win)."};
+  app.add_option("--host", c.host, "Address to listen on")->envname("BATON_HOST")->capture_default_str();
+  app.add_option("--port", c.port, "TCP port for clients (v1 and the seed's legacy protocol); 0 = any")
+      ->envname("BATON_PORT")->capture_default_str();
+  app.add_option("--admin-port", c.admin_port, "HTTP port for /livez and /readyz; 0 = off")
+      ->envname("BATON_ADMIN_PORT")->capture_default_str();
+  app.add_option("--min-members", c.min_members, "Members a ring needs before its first grant")
+      ->envname("BATON_MIN_MEMBERS")->capture_default_str()->check(CLI::Range(1, 1000000));
+  app.add_option("--max-clients", c.max_clients, "Connections at once; more are refused with SERVER_FULL")
+      ->envname("BATON_MAX_CLIENTS")->capture_default_str()->check(CLI::Range(1, 10000000));
+  duration(app, "--turn-timeout", c.turn_timeout, "Holder loses the baton after this; 0 = never",
+           "BATON_TURN_TIMEOUT");
+  duration(app, "--hello-timeout", c.hello_timeout, "A v1 client must finish HELLO within this",
+           "BATON_HELLO_TIMEOUT");
+  duration(app, "--legacy-after", c.legacy_after,
+           "A client silent this long after connecting is the seed's client (legacy); 0 = no legacy",
+           "BATON_LEGACY_AFTER");
+  duration(app, "--heartbeat", c.heartbeat, "How often v1 clients are asked to ping", "BATON_HEARTBEAT");
+  duration(app, "--idle-timeout", c.idle_timeout, "Drop a v1 client silent this long; 0 = never",
+           "BATON_IDLE_TIMEOUT");
+  duration(app, "--drain-timeout", c.drain_timeout, "On SIGTERM, how long clients get to leave",
+           "BATON_DRAIN_TIMEOUT");
+  app.add_option("--max-line", c.max_line, "Longest v1 line in bytes")
+      ->envname("BATON_MAX_LINE")->capture_default_str()->check(CLI::Range(64, 1 << 20));
+  app.add_option("--max-queued", c.max_queued, "Unsent bytes per client before it is dropped")
+      ->envname("BATON_MAX_QUEUED")->capture_default_str()->check(CLI::Range(4096, 1 << 30));
+  app.add_option("--threads", c.threads, "Executor threads; 0 = one per core")
+      ->envname("BATON_THREADS")->capture_default_str()->check(CLI::Range(0, 256));
+  app.add_option("--journal", c.journal, "Durable journal file: sends are synced before their ACK")
+      ->envname("BATON_JOURNAL");
+  std::string format = c.log_json ? "json" : "text";
+  app.add_option("--log-format", format, "Log lines as text or json")
+      ->envname("BATON_LOG_FORMAT")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  bool quiet = false;
+  app.add_flag("--no-turn-log", quiet, "Do not log a line per turn (benchmarks)")->envname("BATON_NO_TURN_LOG");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 64;
+  }
+  c.log_json = format == "json";
+  c.log_turns = !quiet;
+  return std::nullopt;
+}
+
+}  // namespace baton::server

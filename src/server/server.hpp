@@ -1,0 +1,51 @@
+// The whole server: N shards (one executor thread per core), the listener on
+// shard 0, the admin HTTP port, and the signal handling that drains it.
+// Thread: construct, run() and stop() from one controlling thread; stop() may
+// also be called from any thread (e.g. a test), it only posts.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "server/config.hpp"
+#include "server/journal.hpp"
+#include "server/listener.hpp"
+#include "server/shard.hpp"
+
+namespace baton::server {
+
+class AdminHttp;
+
+class Server {
+ public:
+  // Binds the ports at once (throws on failure) so port() is known before run().
+  explicit Server(ServerConfig config);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  std::uint16_t port() const { return listener_->port(); }
+  std::uint16_t admin_port() const;
+  // Runs until SIGTERM/SIGINT (when handle_signals) or stop(), then drains.
+  void run(bool handle_signals = true);
+  // Begins the drain: stop accepting, SHUTDOWN to every client, exit run().
+  void stop();
+  bool draining() const noexcept { return draining_.load(); }
+  std::size_t clients() const noexcept { return clients_.load(); }
+
+ private:
+  void begin_drain();
+
+  ServerConfig config_;
+  TurnHistory history_;
+  std::unique_ptr<Journal> journal_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::atomic<std::size_t> clients_{0};
+  std::unique_ptr<Listener> listener_;
+  std::unique_ptr<AdminHttp> admin_;
+  std::atomic<bool> draining_{false};
+};
+
+}  // namespace baton::server

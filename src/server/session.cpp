@@ -1,0 +1,211 @@
+#include "server/session.hpp"
+
+#include <fmt/format.h>
+
+#include "server/log.hpp"
+#include "server/shard.hpp"
+
+namespace baton::server {
+
+Session::Session(Shard& shard, tcp::socket socket, Slot slot, MemberId id, Identity who, std::string leftover)
+    : shard_(shard), socket_(std::move(socket)), slot_(std::move(slot)), id_(id), who_(std::move(who)),
+      leftover_(std::move(leftover)), lines_(shard.config().max_line), last_heard_(Clock::now()) {
+  boost::system::error_code ec;
+  socket_.set_option(tcp::no_delay(true), ec);  // a turn is a small message that must leave now
+  socket_.non_blocking(true, ec);               // flush() writes directly, without a wake-up
+}
+
+void Session::start() {
+  asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->read_loop(); },
+                 detached_logged);
+}
+
+asio::awaitable<void> Session::read_loop() {
+  if (!leftover_.empty()) {
+    on_bytes(std::exchange(leftover_, {}));
+    shard_.flush_dirty();
+  }
+  while (socket_.is_open()) {
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(rbuf_), use_tuple);
+    if (ec || n == 0) break;
+    last_heard_ = Clock::now();
+    if (failed_) continue;  // lingering after an error: discard until the peer closes
+    on_bytes(std::string_view(rbuf_.data(), n));
+    shard_.flush_dirty();
+  }
+  shard_.leave(*this);
+  shard_.flush_dirty();
+  close();
+  shard_.forget(*this);
+}
+
+void Session::on_bytes(std::string_view bytes) {
+  if (who_.wire == Wire::legacy) {
+    on_legacy_bytes(bytes);
+    return;
+  }
+  lines_.append(bytes);
+  while (!failed_) {
+    auto line = lines_.next();
+    if (!line) break;
+    on_v1_line(*line);
+  }
+  if (!failed_ && lines_.overflow()) fail(v1::code::line_too_long, "a line is longer than the limit");
+}
+
+void Session::on_v1_line(std::string_view line) {
+  std::string_view why;
+  const auto msg = v1::parse(line, &why);
+  if (!msg) {
+    fail(v1::code::bad_frame, why);
+    return;
+  }
+  switch (msg->verb) {
+    case v1::Verb::send:
+      if (who_.watcher) fail(v1::code::not_a_member, "watchers cannot send");
+      else shard_.submit(*this, msg->number, msg->text);
+      return;
+    case v1::Verb::ping:
+      v1::put_pong(out_, msg->text);
+      shard_.mark_dirty(*this);
+      return;
+    case v1::Verb::pong:
+      return;
+    case v1::Verb::bye:
+      shard_.leave(*this);
+      v1::put_bye(out_);
+      end();  // nothing more is read from a peer that said goodbye
+      flush();
+      return;
+    default:
+      fail(v1::code::bad_frame, "not a client message here");
+      return;
+  }
+}
+
+void Session::on_legacy_bytes(std::string_view bytes) {
+  switch (legacy_.append(bytes)) {
+    case legacy::MessageReader::Result::incomplete:
+      return;
+    case legacy::MessageReader::Result::invalid:
+      fail(v1::code::bad_frame, legacy_.why());
+      return;
+    case legacy::MessageReader::Result::complete: {
+      auto m = legacy_.take();
+      who_.name = std::move(m.name);  // the seed's client names itself in every message
+      shard_.submit(*this, 0, m.payload);
+      return;
+    }
+  }
+}
+
+void Session::deliver_welcome(std::uint64_t heartbeat_ms) {
+  if (who_.wire == Wire::v1) v1::put_welcome(out_, who_.ring, who_.name, heartbeat_ms);
+}
+void Session::deliver_grant(std::uint64_t turn, std::uint64_t timeout_ms) {
+  if (who_.wire == Wire::v1) v1::put_grant(out_, turn, timeout_ms);
+  else legacy::put_go(out_);  // the seed's client only ever sees one GO per turn
+}
+void Session::deliver_queue(std::uint64_t position) {
+  if (who_.wire == Wire::v1) v1::put_queue(out_, position);
+}
+void Session::deliver_revoked(std::uint64_t turn) {
+  if (who_.wire == Wire::v1) v1::put_revoked(out_, turn);
+}
+void Session::deliver_ack(std::uint64_t turn) {
+  if (who_.wire == Wire::v1) v1::put_ack(out_, turn);
+}
+void Session::deliver_event(std::uint64_t turn, std::string_view name, std::string_view payload) {
+  v1::put_event(out_, turn, name, payload);
+}
+
+void Session::flush() {
+  if (out_.empty() || writing_ || !socket_.is_open()) return;
+  if (out_.size() > shard_.config().max_queued) {
+    // A peer that does not read must not grow our memory: drop it.
+    out_.clear();
+    shard_.leave(*this);
+    close();
+    return;
+  }
+  boost::system::error_code ec;
+  const std::size_t n = socket_.write_some(asio::buffer(out_), ec);
+  if (ec && ec != asio::error::would_block) {
+    out_.clear();
+    close();  // the reader sees the error and leaves the ring
+    return;
+  }
+  out_.erase(0, n);
+  if (out_.empty()) {
+    if (failed_) half_close();
+    return;
+  }
+  writing_ = true;
+  asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->write_loop(); },
+                 detached_logged);
+}
+
+asio::awaitable<void> Session::write_loop() {
+  while (!out_.empty() && socket_.is_open()) {
+    sending_.swap(out_);
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(sending_), use_tuple);
+    sending_.clear();
+    if (ec) {
+      out_.clear();
+      close();
+      break;
+    }
+    if (out_.size() > shard_.config().max_queued) {
+      out_.clear();
+      shard_.leave(*this);
+      close();
+      break;
+    }
+  }
+  writing_ = false;
+  if (failed_) half_close();
+}
+
+void Session::fail(std::string_view code, std::string_view text) {
+  if (failed_) return;
+  end();
+  shard_.leave(*this);  // the others carry on at once
+  if (who_.wire == Wire::v1) v1::put_error(out_, code, text);
+  log_info(fmt::format("{} dropped: {} {}", who_.name, code, text));
+  flush();
+  if (!writing_) half_close();
+}
+
+void Session::shutdown_notice() {
+  if (failed_) return;
+  end();
+  if (who_.wire == Wire::v1) v1::put_shutdown(out_);
+  flush();
+  if (!writing_) half_close();
+}
+
+void Session::end() {
+  failed_ = true;
+  ended_at_ = Clock::now();
+}
+
+void Session::half_close() {
+  // FIN after the last byte we owe, then keep reading so that unread input
+  // does not turn our close into a reset that could swallow the ERROR line.
+  boost::system::error_code ec;
+  if (who_.wire == Wire::legacy) {
+    close();  // the seed's client has nothing to read; just go
+    return;
+  }
+  socket_.shutdown(tcp::socket::shutdown_send, ec);
+}
+
+void Session::close() {
+  boost::system::error_code ec;
+  if (socket_.is_open()) {
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+  }
+}
+
+}  // namespace baton::server

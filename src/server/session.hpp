@@ -1,0 +1,91 @@
+// One client connection after its handshake, on the shard that owns its ring.
+// Reads bytes, decodes them with the connection's codec (v1 or legacy), hands
+// each request to the shard, and writes what the shard delivers, coalescing
+// everything delivered in one event-loop pass into one write.
+// Thread: everything here runs on the owning shard's thread only.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/legacy_codec.hpp"
+#include "core/ring.hpp"
+#include "core/v1_codec.hpp"
+#include "server/asio.hpp"
+#include "server/slot.hpp"
+
+namespace baton::server {
+
+class Shard;
+
+enum class Wire { v1, legacy };
+
+// Who a connection is, as its handshake established.
+struct Identity {
+  Wire wire = Wire::v1;
+  bool watcher = false;
+  std::string ring = "default";
+  std::string name;  // legacy: a placeholder until the first message names it
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Shard& shard, tcp::socket socket, Slot slot, MemberId id, Identity who, std::string leftover);
+
+  void start();  // spawns the reader; the shard already registered us
+
+  MemberId id() const noexcept { return id_; }
+  const Identity& who() const noexcept { return who_; }
+  bool open() const noexcept { return !failed_ && socket_.is_open(); }
+  Clock::time_point last_heard() const noexcept { return last_heard_; }
+  // Set once fail()/shutdown_notice()/BYE ended the conversation; the shard
+  // closes the socket when the peer has not closed within its linger time.
+  bool ended() const noexcept { return failed_; }
+  Clock::time_point ended_at() const noexcept { return ended_at_; }
+
+  // Deliveries append to the output buffer; flush() writes it.
+  void deliver_welcome(std::uint64_t heartbeat_ms);
+  void deliver_grant(std::uint64_t turn, std::uint64_t timeout_ms);
+  void deliver_queue(std::uint64_t position);
+  void deliver_revoked(std::uint64_t turn);
+  void deliver_ack(std::uint64_t turn);
+  void deliver_event(std::uint64_t turn, std::string_view name, std::string_view payload);
+  void flush();
+
+  // The error funnel of this layer: tells the peer why (v1), leaves the ring,
+  // half-closes, and discards input until the peer closes or linger ends.
+  void fail(std::string_view code, std::string_view text);
+  // Server shutdown: SHUTDOWN notice (v1), then half-close.
+  void shutdown_notice();
+  // Closes the socket now (linger expired, or hard stop).
+  void close();
+
+ private:
+  asio::awaitable<void> read_loop();
+  asio::awaitable<void> write_loop();
+  void on_bytes(std::string_view bytes);
+  void on_v1_line(std::string_view line);
+  void on_legacy_bytes(std::string_view bytes);
+  void half_close();
+  void end();
+
+  Shard& shard_;
+  tcp::socket socket_;
+  Slot slot_;
+  MemberId id_;
+  Identity who_;
+  std::string leftover_;        // bytes read by the handshake after HELLO
+  v1::LineReader lines_;
+  legacy::MessageReader legacy_;
+  std::string out_;             // delivered, not yet written
+  std::string sending_;         // owned by the async write in flight
+  bool writing_ = false;
+  bool failed_ = false;         // after fail()/shutdown_notice(): input is discarded
+  Clock::time_point ended_at_{};
+  Clock::time_point last_heard_;
+  std::array<char, 2048> rbuf_{};
+};
+
+}  // namespace baton::server
