@@ -1,5 +1,6 @@
 #include "client/connection.hpp"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -9,7 +10,6 @@
 #include <array>
 
 #include <boost/asio/connect.hpp>
-#include <boost/asio/write.hpp>
 
 #include "baton/client.hpp"
 
@@ -42,6 +42,10 @@ void Connection::connect(const std::string& host, std::uint16_t port, std::chron
                 "cannot connect to " + host + ":" + std::to_string(port) + ": " + result.message());
   }
   socket_.set_option(tcp::no_delay(true));  // one small message per turn: send it now
+  // From here on the client does plain blocking I/O on the descriptor: one
+  // syscall per read or write (Asio left it non-blocking for its async connect).
+  const int fd = socket_.native_handle();
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 }
 
 bool Connection::read_some(std::string& out, std::chrono::milliseconds timeout) {
@@ -68,9 +72,12 @@ bool Connection::read_some(std::string& out, std::chrono::milliseconds timeout) 
 }
 
 void Connection::write_all(std::string_view bytes) {
-  boost::system::error_code ec;
-  asio::write(socket_, asio::buffer(bytes.data(), bytes.size()), ec);
-  if (ec) throw Error(Error::Kind::closed, "", "connection lost: " + ec.message());
+  while (!bytes.empty()) {
+    const ssize_t n = ::send(socket_.native_handle(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw Error(Error::Kind::closed, "", std::string("connection lost: ") + std::strerror(errno));
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
 }
 
 void Connection::close() noexcept {

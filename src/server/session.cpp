@@ -120,14 +120,16 @@ void Session::deliver_event(std::uint64_t turn, std::string_view name, std::stri
 }
 
 void Session::flush() {
-  if (out_.empty() || writing_ || !socket_.is_open()) return;
-  if (out_.size() > shard_.config().max_queued) {
+  if (out_.empty() || !socket_.is_open()) return;
+  if (out_.size() + sending_.size() > shard_.config().max_queued) {
     // A peer that does not read must not grow our memory: drop it.
+    log_info(fmt::format("{} dropped: more than {} bytes unread", who_.name, shard_.config().max_queued));
     out_.clear();
     shard_.leave(*this);
     close();
     return;
   }
+  if (writing_) return;  // write_loop() takes what was added
   boost::system::error_code ec;
   const std::size_t n = socket_.write_some(asio::buffer(out_), ec);
   if (ec && ec != asio::error::would_block) {
@@ -152,12 +154,6 @@ asio::awaitable<void> Session::write_loop() {
     sending_.clear();
     if (ec) {
       out_.clear();
-      close();
-      break;
-    }
-    if (out_.size() > shard_.config().max_queued) {
-      out_.clear();
-      shard_.leave(*this);
       close();
       break;
     }

@@ -1,0 +1,162 @@
+// The binaries as users run them: SIGTERM drains and exits 0, turn numbers
+// survive a restart through the journal, flags and BATON_* env vars, exit codes.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "harness.hpp"
+
+namespace baton::test {
+namespace {
+
+// baton-server as a child process, killed if a test leaves it running.
+class ServerProcess {
+ public:
+  explicit ServerProcess(std::vector<std::string> args) {
+    port_ = free_port();
+    args.insert(args.begin(), {BATON_SERVER_BIN, "--host", "127.0.0.1", "--port", std::to_string(port_),
+                               "--admin-port", "0"});
+    log_ = std::filesystem::temp_directory_path() / ("baton-server-" + std::to_string(::getpid()) + "-" +
+                                                     std::to_string(port_) + ".log");
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      std::FILE* f = std::fopen(log_.c_str(), "w");
+      ::dup2(::fileno(f), 1);
+      ::dup2(::fileno(f), 2);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    // Ready once it accepts connections.
+    for (int i = 0; i < 100; ++i) {
+      try {
+        RawPeer probe(port_);
+        return;
+      } catch (...) {
+        std::this_thread::sleep_for(20ms);
+      }
+    }
+  }
+  ~ServerProcess() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    std::filesystem::remove(log_);
+  }
+  std::uint16_t port() const { return port_; }
+  // Sends sig; returns the exit code if it exits within timeout, else -1.
+  int signal_and_wait(int sig, std::chrono::milliseconds timeout) {
+    ::kill(pid_, sig);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+    return -1;
+  }
+  std::string log() const {
+    std::ifstream in(log_);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+ private:
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+  std::filesystem::path log_;
+};
+
+TEST(Process, SigtermTellsClientsAndExitsZeroWithinTwoSeconds) {
+  ServerProcess srv({"--min-members", "3"});
+  ClientOptions o;
+  o.port = srv.port();
+  o.name = "waiting";
+  Client c(o);
+  c.connect();
+  const auto t0 = std::chrono::steady_clock::now();
+  std::thread killer([&] {
+    std::this_thread::sleep_for(100ms);
+    EXPECT_EQ(srv.signal_and_wait(SIGTERM, 2s), 0);
+  });
+  try {
+    c.await_grant();
+    ADD_FAILURE() << "granted without members";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), Error::Kind::closed) << e.what();
+  }
+  killer.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2500ms);
+}
+
+TEST(Process, TurnNumbersContinueAfterRestartWithJournal) {
+  const auto journal = std::filesystem::temp_directory_path() / ("baton-journal-" + std::to_string(::getpid()));
+  std::filesystem::remove(journal);
+  std::uint64_t last = 0;
+  for (int run = 0; run < 2; ++run) {
+    ServerProcess srv({"--min-members", "1", "--journal", journal.string()});
+    ClientOptions o;
+    o.port = srv.port();
+    o.name = "j";
+    Client c(o);
+    c.connect();
+    for (int i = 0; i < 3; ++i) {
+      const auto g = c.await_grant();
+      EXPECT_GT(g.turn, last) << "turn numbers never repeat, not even after a restart";
+      last = c.send("x" + std::to_string(i));
+    }
+    c.close();
+    EXPECT_EQ(srv.signal_and_wait(SIGTERM, 2s), 0);
+  }
+  std::ifstream in(journal);
+  std::string all((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(all.find("S default 1 j x0\n"), std::string::npos) << all;
+  EXPECT_NE(all.find(" j x2\n"), std::string::npos);
+  std::filesystem::remove(journal);
+}
+
+TEST(Process, ClientTakesCountTurnsAndServerLogsTheSeedLine) {
+  ServerProcess srv({});
+  const std::string port = std::to_string(srv.port());
+  ProcessResult a, b;
+  std::thread ta([&] { a = run_process({BATON_CLIENT_BIN, "--port", port, "--name", "Client1", "--count", "5",
+                                        "--interval", "0"}); });
+  // Flags and BATON_* env vars are interchangeable.
+  b = run_process({BATON_CLIENT_BIN}, {"BATON_PORT=" + port, "BATON_NAME=Client2", "BATON_START=2",
+                                       "BATON_COUNT=5", "BATON_INTERVAL=0"});
+  ta.join();
+  EXPECT_EQ(a.exit_code, 0) << a.out;
+  EXPECT_EQ(b.exit_code, 0) << b.out;
+  EXPECT_NE(a.out.find("Client1 sent: 9\n"), std::string::npos) << a.out;
+  EXPECT_NE(b.out.find("Client2 sent: 10\n"), std::string::npos) << b.out;
+  EXPECT_EQ(srv.signal_and_wait(SIGTERM, 2s), 0);
+  const std::string log = srv.log();
+  for (int n = 1; n <= 10; ++n) {
+    const std::string line = (n % 2 ? "Client1 sent: " : "Client2 sent: ") + std::to_string(n) + "\n";
+    EXPECT_NE(log.find(line), std::string::npos) << line << "missing from\n" << log;
+  }
+}
+
+TEST(Process, ExitCodes) {
+  EXPECT_EQ(run_process({BATON_CLIENT_BIN, "--help"}).exit_code, 0);
+  EXPECT_EQ(run_process({BATON_SERVER_BIN, "--help"}).exit_code, 0);
+  EXPECT_EQ(run_process({BATON_CLIENT_BIN, "--no-such-flag"}).exit_code, 64);
+  EXPECT_EQ(run_process({BATON_CLIENT_BIN, "--interval", "soon"}).exit_code, 64);
+  EXPECT_EQ(run_process({BATON_SERVER_BIN, "--turn-timeout", "-1"}).exit_code, 64);
+  EXPECT_EQ(run_process({BATON_CLIENT_BIN, "--name", "bad name"}).exit_code, 64);
+  const auto nobody = run_process({BATON_CLIENT_BIN, "--port", std::to_string(free_port())});
+  EXPECT_EQ(nobody.exit_code, 69) << nobody.out;
+}
+
+}  // namespace
+}  // namespace baton::test
