@@ -15,7 +15,10 @@ Listener::Listener(asio::io_context& ctx, const ServerConfig& config, std::vecto
     : ctx_(ctx), config_(config), shards_(shards), clients_(clients), acceptor_(ctx) {
   const tcp::endpoint ep(asio::ip::make_address(config.host), config.port);
   acceptor_.open(ep.protocol());
-  acceptor_.set_option(tcp::acceptor::reuse_address(true));
+  // A fixed port must be reusable at once after a restart (TIME_WAIT); an
+  // ephemeral one must not be: with SO_REUSEADDR, bind(0) can fail with
+  // EADDRINUSE while many connections linger in TIME_WAIT.
+  if (config.port != 0) acceptor_.set_option(tcp::acceptor::reuse_address(true));
   acceptor_.bind(ep);
   acceptor_.listen(asio::socket_base::max_listen_connections);
   port_ = acceptor_.local_endpoint().port();

@@ -34,6 +34,8 @@ void init_logging(bool json) {
   spdlog::flush_every(std::chrono::seconds(1));
 }
 
+void flush_logs() { spdlog::default_logger()->flush(); }
+
 void shutdown_logging() {
   spdlog::default_logger()->flush();
   spdlog::shutdown();

@@ -13,6 +13,8 @@ namespace baton::server {
 
 // Call once before any logging; json: one JSON object per line.
 void init_logging(bool json);
+// Asks the background writer to flush now (e.g. after the "listening" line).
+void flush_logs();
 // Flushes and stops the background writer; call before exit.
 void shutdown_logging();
 

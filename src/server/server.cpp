@@ -60,6 +60,7 @@ void Server::run(bool handle_signals) {
 #endif
   log_info(fmt::format("baton-server listening on {}:{} ({} threads, min {} members)", config_.host, port(),
                        shards_.size(), config_.min_members));
+  flush_logs();  // whoever waits for us to listen should not wait for the periodic flush
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < shards_.size(); ++i) threads.emplace_back([s = shards_[i].get()] { s->run(); });
   shards_[0]->run();

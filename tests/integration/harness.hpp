@@ -21,7 +21,7 @@ using namespace std::chrono_literals;
 // (drained) by the destructor.
 class TestServer {
  public:
-  explicit TestServer(server::ServerConfig config = {});
+  explicit TestServer(server::ServerConfig config = defaults());
   ~TestServer();
   std::uint16_t port() const { return server_->port(); }
   server::Server& server() { return *server_; }

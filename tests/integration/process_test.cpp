@@ -18,11 +18,12 @@ namespace {
 class ServerProcess {
  public:
   explicit ServerProcess(std::vector<std::string> args) {
-    port_ = free_port();
-    args.insert(args.begin(), {BATON_SERVER_BIN, "--host", "127.0.0.1", "--port", std::to_string(port_),
-                               "--admin-port", "0"});
-    log_ = std::filesystem::temp_directory_path() / ("baton-server-" + std::to_string(::getpid()) + "-" +
-                                                     std::to_string(port_) + ".log");
+    // Port 0 and read the port back from the log: a port chosen by the test
+    // could be taken by a parallel test before the server binds it.
+    args.insert(args.begin(), {BATON_SERVER_BIN, "--host", "127.0.0.1", "--port", "0", "--admin-port", "0"});
+    static int seq = 0;
+    log_ = std::filesystem::temp_directory_path() /
+           ("baton-server-" + std::to_string(::getpid()) + "-" + std::to_string(seq++) + ".log");
     pid_ = ::fork();
     if (pid_ == 0) {
       std::FILE* f = std::fopen(log_.c_str(), "w");
@@ -34,14 +35,12 @@ class ServerProcess {
       ::execv(argv[0], argv.data());
       ::_exit(127);
     }
-    // Ready once it accepts connections.
-    for (int i = 0; i < 100; ++i) {
-      try {
-        RawPeer probe(port_);
-        return;
-      } catch (...) {
-        std::this_thread::sleep_for(20ms);
-      }
+    const std::string marker = "listening on 127.0.0.1:";
+    for (int i = 0; i < 250 && port_ == 0; ++i) {
+      std::this_thread::sleep_for(20ms);
+      const std::string l = log();
+      if (const auto at = l.find(marker); at != std::string::npos)
+        port_ = static_cast<std::uint16_t>(std::stoi(l.substr(at + marker.size())));
     }
   }
   ~ServerProcess() {
