@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "harness.hpp"
 
@@ -143,6 +144,36 @@ TEST(Process, ClientTakesCountTurnsAndServerLogsTheSeedLine) {
   for (int n = 1; n <= 10; ++n) {
     const std::string line = (n % 2 ? "Client1 sent: " : "Client2 sent: ") + std::to_string(n) + "\n";
     EXPECT_NE(log.find(line), std::string::npos) << line << "missing from\n" << log;
+  }
+}
+
+TEST(Process, WatcherPrintsTheOrderedStreamAndJsonLogsParse) {
+  ServerProcess srv({"--log-format", "json"});
+  const std::string port = std::to_string(srv.port());
+  ProcessResult watch;
+  std::thread tw([&] { watch = run_process({BATON_CLIENT_BIN, "--port", port, "--watch", "--name", "w"}); });
+  std::this_thread::sleep_for(200ms);  // the watcher joins before the first turn
+  std::thread ta([&] {
+    run_process({BATON_CLIENT_BIN, "--port", port, "--name", "Client1", "--count", "3", "--interval", "0"});
+  });
+  run_process({BATON_CLIENT_BIN, "--port", port, "--name", "Client2", "--start", "2", "--count", "3",
+               "--interval", "0"});
+  ta.join();
+  EXPECT_EQ(srv.signal_and_wait(SIGTERM, 2s), 0);
+  tw.join();
+  EXPECT_EQ(watch.exit_code, 0) << watch.out;
+  for (int t = 1; t <= 6; ++t) {
+    EXPECT_NE(watch.out.find(" (turn " + std::to_string(t) + ")\n"), std::string::npos) << watch.out;
+  }
+  EXPECT_NE(watch.out.find("Client1 sent: 5 (turn "), std::string::npos) << watch.out;
+  EXPECT_NE(watch.out.find("Client2 sent: 6 (turn "), std::string::npos) << watch.out;
+  const std::string log = srv.log();
+  EXPECT_NE(log.find("\"event\":\"turn\""), std::string::npos) << log;
+  EXPECT_NE(log.find("\"msg\":\"Client1 sent: 1\""), std::string::npos) << log;
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);) {
+    EXPECT_EQ(line.front(), '{') << line;
+    EXPECT_EQ(line.back(), '}') << line;
   }
 }
 
