@@ -24,7 +24,7 @@ std::string as_json(std::string_view level, nlohmann::json fields) {
 void init_logging(bool json) {
   g_json = json;
   std::ios::sync_with_stdio(false);  // let std::cout buffer; the flusher below bounds the delay
-  spdlog::init_thread_pool(65536, 1);
+  spdlog::init_thread_pool(8192, 1);  // slots are preallocated: 8192 x ~300 B
   auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(std::cout, /*force_flush=*/false);
   // Block rather than drop: every accepted turn must reach the log.
   auto logger = std::make_shared<spdlog::async_logger>("baton", sink, spdlog::thread_pool(),

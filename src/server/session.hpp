@@ -85,7 +85,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool failed_ = false;         // after fail()/shutdown_notice(): input is discarded
   Clock::time_point ended_at_{};
   Clock::time_point last_heard_;
-  std::array<char, 2048> rbuf_{};
+  std::array<char, 1024> rbuf_{};  // per connection, so kept small: 10,000 idle clients must fit 64 MB
 };
 
 }  // namespace baton::server
