@@ -15,7 +15,7 @@ std::string_view field(std::string_view& s) {
 }
 
 bool number(std::string_view f, std::uint64_t& out) {
-  if (f.empty() || f.size() > 19) return false;
+  if (f.empty() || f.size() > 20) return false;  // from_chars reports what overflows u64
   auto [p, ec] = std::from_chars(f.data(), f.data() + f.size(), out);
   return ec == std::errc{} && p == f.data() + f.size();
 }

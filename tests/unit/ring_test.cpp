@@ -1,0 +1,218 @@
+// The turn state machine alone: no sockets, no clocks.
+#include "core/ring.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace baton {
+namespace {
+
+using K = Effect::Kind;
+
+std::vector<Effect> of_kind(const Effects& e, K k) {
+  std::vector<Effect> out;
+  std::copy_if(e.begin(), e.end(), std::back_inserter(out), [k](const Effect& x) { return x.kind == k; });
+  return out;
+}
+
+std::optional<std::uint64_t> queue_of(const Effects& e, MemberId m) {
+  std::optional<std::uint64_t> p;
+  for (const auto& x : e)
+    if (x.kind == K::queue && x.member == m) p = x.value;
+  return p;
+}
+
+TEST(Ring, FirstGrantWaitsForMinMembers) {
+  Ring r(3);
+  Effects e;
+  r.join(1, e);
+  r.join(2, e);
+  EXPECT_TRUE(of_kind(e, K::grant).empty());
+  EXPECT_EQ(queue_of(e, 1), 1u) << "before the start, position = grants before yours + 1";
+  EXPECT_EQ(queue_of(e, 2), 2u);
+  EXPECT_FALSE(r.holder());
+  e.clear();
+  r.join(3, e);
+  const auto grants = of_kind(e, K::grant);
+  ASSERT_EQ(grants.size(), 1u);
+  EXPECT_EQ(grants[0].member, 1u);
+  EXPECT_EQ(grants[0].value, 1u);
+  EXPECT_EQ(queue_of(e, 2), 1u);
+  EXPECT_EQ(queue_of(e, 3), 2u);
+  EXPECT_EQ(r.holder(), 1u);
+}
+
+// Drives n members through k accepted sends; returns the holder of each turn.
+std::vector<MemberId> drive(std::size_t n, std::size_t k) {
+  Ring r(n);
+  Effects e;
+  for (MemberId m = 1; m <= n; ++m) r.join(m, e);
+  std::vector<MemberId> holders;
+  for (std::size_t t = 1; t <= k; ++t) {
+    EXPECT_EQ(r.turn(), t);
+    holders.push_back(*r.holder());
+    e.clear();
+    EXPECT_EQ(r.submit(*r.holder(), t, e), Ring::Verdict::accepted);
+    EXPECT_EQ(of_kind(e, K::grant).size(), 1u);
+    EXPECT_EQ(of_kind(e, K::queue).size(), n - 1) << "every waiting member's place changed";
+  }
+  return holders;
+}
+
+TEST(Ring, RoundRobinInJoinOrderWithIncreasingTurns) {
+  for (std::size_t n : {2u, 3u, 50u}) {
+    const auto holders = drive(n, n * 4);
+    for (std::size_t i = 0; i < holders.size(); ++i) EXPECT_EQ(holders[i], i % n + 1) << "n=" << n;
+  }
+}
+
+TEST(Ring, QueuePositionsAreDistanceFromTheHolder) {
+  Ring r(3);
+  Effects e;
+  r.join(1, e);
+  r.join(2, e);
+  r.join(3, e);
+  e.clear();
+  ASSERT_EQ(r.submit(1, 1, e), Ring::Verdict::accepted);
+  EXPECT_EQ(queue_of(e, 3), 1u);
+  EXPECT_EQ(queue_of(e, 1), 2u);
+  EXPECT_EQ(r.position(2), 0u);
+  EXPECT_EQ(r.position(3), 1u);
+  EXPECT_EQ(r.position(1), 2u);
+  EXPECT_FALSE(r.position(9));
+}
+
+TEST(Ring, JoinWhileRunningGoesToTheBack) {
+  Ring r(2);
+  Effects e;
+  r.join(1, e);
+  r.join(2, e);
+  e.clear();
+  r.join(3, e);
+  EXPECT_EQ(queue_of(e, 3), 2u);
+  EXPECT_TRUE(of_kind(e, K::grant).empty());
+  r.submit(1, 1, e);
+  r.submit(2, 2, e);
+  EXPECT_EQ(r.holder(), 3u);
+}
+
+TEST(Ring, HolderLeavingGrantsTheNextWithANewTurn) {
+  Ring r(2);
+  Effects e;
+  r.join(1, e);
+  r.join(2, e);
+  r.join(3, e);
+  e.clear();
+  r.leave(1, e);
+  const auto g = of_kind(e, K::grant);
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0].member, 2u);
+  EXPECT_EQ(g[0].value, 2u) << "turn 1 is never reused";
+  EXPECT_EQ(queue_of(e, 3), 1u);
+  EXPECT_FALSE(r.contains(1));
+}
+
+TEST(Ring, WaitingMemberLeavingMovesOnlyThoseBehindIt) {
+  Ring r(1);
+  Effects e;
+  for (MemberId m = 1; m <= 4; ++m) r.join(m, e);
+  e.clear();
+  r.leave(2, e);
+  EXPECT_TRUE(of_kind(e, K::grant).empty());
+  EXPECT_EQ(queue_of(e, 3), 1u);
+  EXPECT_EQ(queue_of(e, 4), 2u);
+  EXPECT_FALSE(queue_of(e, 1));
+  EXPECT_EQ(r.turn(), 1u);
+}
+
+TEST(Ring, EmptiedRingWaitsForMinMembersAgainAndKeepsCounting) {
+  Ring r(2);
+  Effects e;
+  r.join(1, e);
+  r.join(2, e);
+  r.submit(1, 1, e);
+  r.leave(1, e);  // 2 held turn 2: 1 is out, 2 remains alone and keeps going
+  r.leave(2, e);
+  EXPECT_EQ(r.size(), 0u);
+  EXPECT_FALSE(r.holder());
+  const auto before = r.turn();
+  e.clear();
+  r.join(3, e);
+  EXPECT_TRUE(of_kind(e, K::grant).empty()) << "waits for min_members again";
+  r.join(4, e);
+  const auto g = of_kind(e, K::grant);
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0].value, before + 1);
+}
+
+TEST(Ring, SubmitVerdicts) {
+  Ring r(2);
+  Effects e;
+  r.join(1, e);
+  r.join(2, e);
+  EXPECT_EQ(r.submit(2, 1, e), Ring::Verdict::not_your_turn);
+  EXPECT_EQ(r.submit(2, 7, e), Ring::Verdict::not_your_turn);
+  EXPECT_EQ(r.submit(1, 2, e), Ring::Verdict::stale_turn) << "the holder must name the current turn";
+  EXPECT_EQ(r.submit(1, 0, e), Ring::Verdict::stale_turn);
+  EXPECT_EQ(r.submit(9, 1, e), Ring::Verdict::not_a_member);
+  EXPECT_EQ(r.turn(), 1u) << "refused sends change nothing";
+  EXPECT_EQ(r.submit(1, 1, e), Ring::Verdict::accepted);
+  EXPECT_EQ(r.submit(1, 1, e), Ring::Verdict::stale_turn) << "an old turn is stale";
+}
+
+TEST(Ring, ExpireRevokesOnlyTheCurrentTurn) {
+  Ring r(2);
+  Effects e;
+  r.join(1, e);
+  r.join(2, e);
+  e.clear();
+  r.expire(0, e);
+  EXPECT_TRUE(e.empty()) << "a stale deadline is a no-op";
+  r.expire(1, e);
+  const auto rv = of_kind(e, K::revoke);
+  ASSERT_EQ(rv.size(), 1u);
+  EXPECT_EQ(rv[0].member, 1u);
+  EXPECT_EQ(rv[0].value, 1u);
+  const auto g = of_kind(e, K::grant);
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0].member, 2u);
+  EXPECT_EQ(g[0].value, 2u);
+  EXPECT_EQ(queue_of(e, 1), 1u) << "the revoked member goes to the back";
+  EXPECT_EQ(r.submit(1, 1, e), Ring::Verdict::stale_turn) << "its old token is fenced off";
+  e.clear();
+  r.expire(1, e);
+  EXPECT_TRUE(e.empty());
+}
+
+TEST(Ring, LoneMemberIsRegrantedWithNewTurns) {
+  Ring r(1);
+  Effects e;
+  r.join(1, e);
+  for (std::uint64_t t = 1; t <= 5; ++t) {
+    e.clear();
+    ASSERT_EQ(r.submit(1, t, e), Ring::Verdict::accepted);
+    ASSERT_EQ(of_kind(e, K::grant).size(), 1u);
+    EXPECT_EQ(of_kind(e, K::grant)[0].value, t + 1);
+  }
+  e.clear();
+  r.expire(6, e);
+  EXPECT_EQ(of_kind(e, K::grant).at(0).value, 7u);
+}
+
+TEST(Ring, LastTurnFromTheJournalIsNeverReused) {
+  Ring r(1, 41);
+  Effects e;
+  r.join(1, e);
+  EXPECT_EQ(of_kind(e, K::grant).at(0).value, 42u);
+}
+
+TEST(Ring, MinMembersZeroMeansOne) {
+  Ring r(0);
+  Effects e;
+  r.join(1, e);
+  EXPECT_EQ(r.holder(), 1u);
+}
+
+}  // namespace
+}  // namespace baton

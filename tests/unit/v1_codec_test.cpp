@@ -1,0 +1,208 @@
+// The v1 line codec alone: every message round-trips, bad lines are refused
+// with a reason, and LineReader frames any split of the byte stream.
+#include "core/v1_codec.hpp"
+
+#include <gtest/gtest.h>
+
+namespace baton::v1 {
+namespace {
+
+std::string line_of(std::string s) {
+  EXPECT_EQ(s.back(), '\n');
+  s.pop_back();
+  return s;
+}
+
+TEST(V1Codec, EveryMessageRoundTrips) {
+  std::string o;
+  put_greeting(o);
+  EXPECT_EQ(o, "BATON 1\n");
+  std::string l = line_of(o);
+  auto m = parse(l);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->verb, Verb::greeting);
+  EXPECT_EQ(m->number, 1u);
+
+  o.clear();
+  put_hello(o, false, "ring-1", "alice");
+  EXPECT_EQ(o, "HELLO 1 member ring-1 alice\n");
+  l = line_of(o);
+  m = parse(l);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->verb, Verb::hello);
+  EXPECT_FALSE(m->watcher);
+  EXPECT_EQ(m->ring, "ring-1");
+  EXPECT_EQ(m->name, "alice");
+
+  o.clear();
+  put_hello(o, true, "r", "w");
+  l = line_of(o);
+  m = parse(l);
+  ASSERT_TRUE(m);
+  EXPECT_TRUE(m->watcher);
+
+  o.clear();
+  put_welcome(o, "r", "alice", 10000);
+  l = line_of(o);
+  m = parse(l);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->verb, Verb::welcome);
+  EXPECT_EQ(m->number2, 10000u);
+
+  o.clear();
+  put_grant(o, 18446744073709551615ull, 30000);
+  l = line_of(o);
+  m = parse(l);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->verb, Verb::grant);
+  EXPECT_EQ(m->number, 18446744073709551615ull);
+  EXPECT_EQ(m->number2, 30000u);
+
+  o.clear();
+  put_send(o, 7, "hello  world\twith tab");
+  l = line_of(o);
+  m = parse(l);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->verb, Verb::send);
+  EXPECT_EQ(m->number, 7u);
+  EXPECT_EQ(m->text, "hello  world\twith tab") << "the payload is the rest of the line, spaces and all";
+
+  o.clear();
+  put_event(o, 9, "bob", "x y");
+  l = line_of(o);
+  m = parse(l);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->verb, Verb::event);
+  EXPECT_EQ(m->name, "bob");
+  EXPECT_EQ(m->text, "x y");
+
+  o.clear();
+  put_error(o, code::stale_turn, "turn 1 is not the current turn 2");
+  l = line_of(o);
+  m = parse(l);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->code, "STALE_TURN");
+  EXPECT_EQ(m->text, "turn 1 is not the current turn 2");
+
+  for (auto [put, verb] : {std::pair{&put_ack, Verb::ack}, std::pair{&put_revoked, Verb::revoked},
+                           std::pair{&put_queue, Verb::queue}}) {
+    o.clear();
+    put(o, 12);
+    l = line_of(o);
+  m = parse(l);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->verb, verb);
+    EXPECT_EQ(m->number, 12u);
+  }
+  o.clear();
+  put_ping(o, "tok");
+  put_pong(o, "tok");
+  put_bye(o);
+  put_shutdown(o);
+  EXPECT_EQ(o, "PING tok\nPONG tok\nBYE\nSHUTDOWN\n");
+}
+
+TEST(V1Codec, EmptyPayloadAndCarriageReturn) {
+  auto m = parse("SEND 3 ");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->text, "");
+  m = parse("SEND 3");
+  ASSERT_TRUE(m) << "no payload at all is an empty payload";
+  EXPECT_EQ(m->text, "");
+  m = parse("ACK 5\r");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->number, 5u);
+}
+
+TEST(V1Codec, BadLinesAreRefusedWithAReason) {
+  const char* bad[] = {
+      "",                                   // empty
+      "HOWDY 1",                            // unknown verb
+      "send 1 x",                           // verbs are upper case
+      "SEND x payload",                     // turn not a number
+      "SEND -1 x",                          // negative
+      "SEND 99999999999999999999 x",        // 20 digits over 2^64-1: overflow
+      "SEND 000000000000000000001 x",       // 21 digits
+      "ACK",                                // missing number
+      "ACK 1 2",                            // extra field
+      "GRANT 1",                            // missing timeout
+      "HELLO 1 member r",                   // missing name
+      "HELLO 1 player r n",                 // bad role
+      "HELLO x member r n",                 // bad version
+      "HELLO 1 member r n extra",           // extra field
+      "HELLO 1 member r bad/name",          // bad name charset
+      "BYE now",                            // BYE takes nothing
+  };
+  for (const char* l : bad) {
+    std::string_view why;
+    EXPECT_FALSE(parse(l, &why)) << "accepted: " << l;
+    EXPECT_FALSE(why.empty()) << l;
+  }
+  EXPECT_FALSE(parse("HELLO 1 member r " + std::string(65, 'n'))) << "names are at most 64 chars";
+  EXPECT_TRUE(parse("HELLO 1 member r " + std::string(64, 'n')));
+  EXPECT_FALSE(parse(std::string("SEND 1 a\x01z", 10))) << "control characters are refused";
+  EXPECT_FALSE(parse(std::string("SEND 1 a\x7fz", 10)));
+}
+
+TEST(LineReader, EverySplitPointYieldsTheSameLines) {
+  const std::string stream = "GRANT 1 30000\nACK 1\nQUEUE 2\nEVENT 4 bob hi there\nBYE\n";
+  const std::vector<std::string> want = {"GRANT 1 30000", "ACK 1", "QUEUE 2", "EVENT 4 bob hi there", "BYE"};
+  auto read_all = [&](const std::vector<std::string>& pieces) {
+    LineReader r;
+    std::vector<std::string> got;
+    for (const auto& p : pieces) {
+      r.append(p);
+      while (auto l = r.next()) got.emplace_back(*l);
+    }
+    EXPECT_FALSE(r.overflow());
+    return got;
+  };
+  EXPECT_EQ(read_all({stream}), want) << "several messages coalesced in one read";
+  for (std::size_t i = 0; i <= stream.size(); ++i) {
+    EXPECT_EQ(read_all({stream.substr(0, i), stream.substr(i)}), want) << "split at " << i;
+    for (std::size_t j = i; j <= stream.size(); j += 3)
+      EXPECT_EQ(read_all({stream.substr(0, i), stream.substr(i, j - i), stream.substr(j)}), want)
+          << "split at " << i << "," << j;
+  }
+  std::vector<std::string> bytes;
+  for (char c : stream) bytes.emplace_back(1, c);
+  EXPECT_EQ(read_all(bytes), want) << "one byte per read";
+}
+
+TEST(LineReader, LineLengthIsBounded) {
+  {
+    LineReader r(16);
+    r.append(std::string(15, 'x') + "\n");  // exactly 16 with the newline
+    auto l = r.next();
+    ASSERT_TRUE(l);
+    EXPECT_EQ(l->size(), 15u);
+    EXPECT_FALSE(r.overflow());
+  }
+  {
+    LineReader r(16);
+    r.append(std::string(16, 'x') + "\n");
+    EXPECT_FALSE(r.next());
+    EXPECT_TRUE(r.overflow());
+  }
+  {
+    LineReader r(16);  // a partial line never finished still overflows: memory stays bounded
+    for (int i = 0; i < 4; ++i) {
+      r.append("xxxx");
+      r.next();
+    }
+    EXPECT_TRUE(r.overflow());
+  }
+}
+
+TEST(LineReader, PendingHoldsWhatIsNotALineYet) {
+  LineReader r;
+  r.append("HELLO 1 member r n\nPING a\nPI");
+  ASSERT_TRUE(r.next());
+  EXPECT_EQ(r.pending(), "PING a\nPI");
+  ASSERT_TRUE(r.next());
+  EXPECT_FALSE(r.next());
+  EXPECT_EQ(r.pending(), "PI");
+}
+
+}  // namespace
+}  // namespace baton::v1
