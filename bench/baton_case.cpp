@@ -1,0 +1,80 @@
+// baton: the real baton-server process and members (baton::Client) as threads
+// of this process, so grant times of all members come from one clock.
+#include <atomic>
+#include <barrier>
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+#include "baton/client.hpp"
+#include "cases.hpp"
+#include "procs.hpp"
+
+namespace baton::bench {
+
+using Clock = std::chrono::steady_clock;
+
+RunResult run_baton(const CaseSpec& spec) {
+  const std::size_t members = spec.members * spec.rings;
+  Child srv = spawn({spec.server_bin, "--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--min-members",
+                     std::to_string(spec.members), "--no-turn-log", "--idle-timeout", "0", "--turn-timeout", "0",
+                     "--max-clients", std::to_string(members + 100)},
+                    spec.cpu);
+  const auto port = static_cast<std::uint16_t>(std::stoi(wait_for_log(srv, "listening on 127.0.0.1:", std::chrono::seconds(10))));
+  pin_self(spec.cpu);
+  const std::size_t per_member = std::max<std::size_t>(1, spec.turns / members);
+  // grants[ring][turn]: when that turn's holder saw its GRANT (ns since t0).
+  std::vector<std::vector<std::int64_t>> grants(spec.rings, std::vector<std::int64_t>(per_member * spec.members + 2, 0));
+  std::barrier ready(static_cast<std::ptrdiff_t>(members + 1));
+  std::atomic<int> failures{0};
+  const auto t0 = Clock::now();
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < members; ++i) {
+    threads.emplace_back([&, i] {
+      const std::size_t ring = i / spec.members;
+      ClientOptions o;
+      o.port = port;
+      o.name = "m" + std::to_string(i);
+      o.ring = "r" + std::to_string(ring);
+      o.heartbeat = std::chrono::seconds(60);
+      Client c(o);
+      try {
+        c.connect();
+      } catch (const std::exception&) {
+        ++failures;
+      }
+      ready.arrive_and_wait();
+      try {
+        for (std::size_t t = 0; t < per_member; ++t) {
+          const Grant g = c.await_grant();
+          if (g.turn < grants[ring].size())
+            grants[ring][g.turn] = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
+          c.send("x");
+        }
+        c.close();
+      } catch (const std::exception&) {
+        ++failures;
+      }
+    });
+  }
+  const auto before = proc_stats(srv.pid);
+  ready.arrive_and_wait();
+  const auto start = Clock::now();
+  for (auto& t : threads) t.join();
+  const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  const auto after = proc_stats(srv.pid);
+  stop(srv);
+  pin_self(-1);
+  if (failures) throw std::runtime_error("baton members failed: " + std::to_string(failures.load()));
+  RunResult r;
+  const double turns = static_cast<double>(per_member * members);
+  r.turns_per_s = turns / secs;
+  r.server_cpu_us_per_turn = (after.cpu_seconds - before.cpu_seconds) * 1e6 / turns;
+  r.server_hwm_kb = after.hwm_kb;
+  const auto& g = grants[0];
+  for (std::size_t t = 2; t + 1 < g.size(); ++t)
+    if (g[t] && g[t - 1]) r.handoffs_ns.push_back(g[t] - g[t - 1]);
+  return r;
+}
+
+}  // namespace baton::bench

@@ -1,0 +1,133 @@
+#include "report.hpp"
+
+#include <sys/utsname.h>
+
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <thread>
+
+namespace baton::bench {
+
+CaseSummary summarize(const std::string& system, const std::string& placement, const std::vector<RunResult>& runs) {
+  CaseSummary s{system, placement, {}, {}, -1, 0};
+  std::vector<double> tps, cpu;
+  std::vector<std::int64_t> all;
+  for (const auto& r : runs) {
+    tps.push_back(r.turns_per_s);
+    if (r.server_cpu_us_per_turn >= 0) cpu.push_back(r.server_cpu_us_per_turn);
+    all.insert(all.end(), r.handoffs_ns.begin(), r.handoffs_ns.end());
+    s.server_peak_rss_kb = std::max(s.server_peak_rss_kb, r.server_hwm_kb);
+  }
+  s.turns_per_s = spread(tps);
+  s.handoff = percentiles(all);
+  if (!cpu.empty()) s.server_cpu_us_per_turn = spread(cpu).median;
+  return s;
+}
+
+namespace {
+
+const CaseSummary* find(const Report& r, const std::string& sys, const std::string& place) {
+  for (const auto& c : r.cases)
+    if (c.system == sys && c.placement == place) return &c;
+  return nullptr;
+}
+
+std::string machine() {
+  utsname u{};
+  ::uname(&u);
+  std::ifstream cpu("/proc/cpuinfo");
+  std::string model = "unknown cpu";
+  for (std::string l; std::getline(cpu, l);)
+    if (l.rfind("model name", 0) == 0) {
+      model = l.substr(l.find(':') + 2);
+      break;
+    }
+  return model + ", " + std::to_string(std::thread::hardware_concurrency()) + " cores, Linux " + u.release;
+}
+
+}  // namespace
+
+nlohmann::json to_json(const Report& r) {
+  nlohmann::json j;
+  const std::time_t now = std::time(nullptr);
+  char date[32];
+  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  j["date"] = date;
+  j["machine"] = machine();
+  j["turns_per_run"] = r.turns;
+  j["runs"] = r.runs;
+  j["members"] = r.members;
+  j["cases"] = nlohmann::json::array();
+  for (const auto& c : r.cases) {
+    j["cases"].push_back({{"system", c.system}, {"placement", c.placement},
+                          {"turns_per_s", {{"median", c.turns_per_s.median}, {"min", c.turns_per_s.min},
+                                           {"max", c.turns_per_s.max}}},
+                          {"handoff_us", {{"p50", c.handoff.p50_us}, {"p99", c.handoff.p99_us},
+                                          {"p999", c.handoff.p999_us}}},
+                          {"server_cpu_us_per_turn", c.server_cpu_us_per_turn},
+                          {"server_peak_rss_kb", c.server_peak_rss_kb}});
+  }
+  j["ratios"] = nlohmann::json::object();
+  for (const char* place : {"spread", "pinned"}) {
+    const auto* b = find(r, "baton", place);
+    const auto* p = find(r, "pingpong", place);
+    const auto* d = find(r, "redis", place);
+    if (!b || !p || !d) continue;
+    j["ratios"][place] = {{"baton_vs_pingpong_turns", b->turns_per_s.median / p->turns_per_s.median},
+                          {"baton_vs_redis_turns", b->turns_per_s.median / d->turns_per_s.median},
+                          {"baton_vs_pingpong_p99", b->handoff.p99_us / p->handoff.p99_us}};
+  }
+  if (r.idle)
+    j["idle"] = {{"clients", r.idle->clients}, {"server_rss_before_kb", r.idle->rss_before_kb},
+                 {"server_rss_kb", r.idle->rss_after_kb}, {"server_peak_rss_kb", r.idle->hwm_kb},
+                 {"bytes_per_connection", r.idle->bytes_per_connection}};
+  if (r.rings)
+    j["rings"] = {{"rings", r.rings->rings}, {"one_ring_turns_per_s", r.rings->one_ring_turns_per_s},
+                  {"aggregate_turns_per_s", r.rings->aggregate_turns_per_s},
+                  {"ratio", r.rings->aggregate_turns_per_s / r.rings->one_ring_turns_per_s}};
+  if (r.syscalls)
+    j["syscalls"] = {{"turns", r.syscalls->turns}, {"per_turn", r.syscalls->per_turn},
+                     {"breakdown", r.syscalls->breakdown}};
+  return j;
+}
+
+void print_table(const Report& r) {
+  std::printf("baton-bench — %s\n%zu turns per run, %zu runs, %zu members, processes spread or pinned to one core\n\n",
+              machine().c_str(), r.turns, r.runs, r.members);
+  std::printf("%-9s %-7s %12s %23s %9s %9s %9s %11s %10s\n", "system", "place", "turns/s", "(min-max)", "p50 us",
+              "p99 us", "p999 us", "srv us/turn", "srv RSS MB");
+  for (const auto& c : r.cases) {
+    char range[64];
+    std::snprintf(range, sizeof range, "(%.0f-%.0f)", c.turns_per_s.min, c.turns_per_s.max);
+    std::printf("%-9s %-7s %12.0f %23s %9.1f %9.1f %9.1f %11.2f %10.1f\n", c.system.c_str(), c.placement.c_str(),
+                c.turns_per_s.median, range, c.handoff.p50_us, c.handoff.p99_us, c.handoff.p999_us,
+                c.server_cpu_us_per_turn, static_cast<double>(c.server_peak_rss_kb) / 1024.0);
+  }
+  const auto j = to_json(r);
+  for (const char* place : {"spread", "pinned"}) {
+    if (!j["ratios"].contains(place)) continue;
+    const auto& x = j["ratios"][place];
+    std::printf("\n%-7s baton/ping-pong turns/s %.2f (target >= 0.8), baton/redis %.2f (>= 1.5), "
+                "p99 baton/ping-pong %.2f (<= 2)",
+                place, x["baton_vs_pingpong_turns"].get<double>(), x["baton_vs_redis_turns"].get<double>(),
+                x["baton_vs_pingpong_p99"].get<double>());
+  }
+  std::printf("\n");
+  if (r.idle)
+    std::printf("\nidle: %zu members connected: server RSS %.1f MB (%.1f MB before), %.0f bytes per connection "
+                "(target <= 64 MB)\n",
+                r.idle->clients, static_cast<double>(r.idle->rss_after_kb) / 1024.0,
+                static_cast<double>(r.idle->rss_before_kb) / 1024.0, r.idle->bytes_per_connection);
+  if (r.rings)
+    std::printf("\nrings: %zu rings x 2: %.0f turns/s aggregate vs %.0f for one ring = %.2fx (target >= 1.5)\n",
+                r.rings->rings, r.rings->aggregate_turns_per_s, r.rings->one_ring_turns_per_s,
+                r.rings->aggregate_turns_per_s / r.rings->one_ring_turns_per_s);
+  if (r.syscalls) {
+    std::printf("\nsyscalls at the server, steady state: %.2f per turn (target <= 3):", r.syscalls->per_turn);
+    for (const auto& [name, n] : r.syscalls->breakdown) std::printf(" %s %.2f", name.c_str(), n);
+    std::printf("\n");
+  }
+}
+
+}  // namespace baton::bench

@@ -1,0 +1,74 @@
+#include "runner.hpp"
+
+#include <cstdio>
+#include <map>
+
+#include "procs.hpp"
+
+namespace baton::bench {
+
+namespace {
+
+void progress(const std::string& what) {
+  std::fprintf(stderr, "\r\033[K[baton-bench] %s", what.c_str());
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+Report run_plan(const Plan& plan) {
+  Report rep;
+  rep.turns = plan.turns;
+  rep.runs = plan.runs;
+  rep.members = plan.members;
+  raise_fd_limit();
+  std::map<std::pair<std::string, std::string>, std::vector<RunResult>> results;
+  const std::vector<std::string> systems = plan.skip_redis ? std::vector<std::string>{"baton", "pingpong"}
+                                                           : std::vector<std::string>{"baton", "pingpong", "redis"};
+  for (std::size_t run = 0; run < plan.runs; ++run) {
+    for (const char* place : {"spread", "pinned"}) {
+      for (const auto& sys : systems) {
+        progress("run " + std::to_string(run + 1) + "/" + std::to_string(plan.runs) + " " + place + " " + sys);
+        CaseSpec spec;
+        spec.cpu = std::string(place) == "pinned" ? 0 : -1;
+        spec.turns = plan.turns;
+        spec.members = plan.members;
+        spec.server_bin = plan.server_bin;
+        RunResult r = sys == "baton" ? run_baton(spec) : sys == "pingpong" ? run_pingpong(spec) : run_redis(spec);
+        results[{sys, place}].push_back(std::move(r));
+      }
+    }
+  }
+  for (const char* place : {"spread", "pinned"})
+    for (const auto& sys : systems) rep.cases.push_back(summarize(sys, place, results[{sys, place}]));
+  if (plan.rings > 0) {
+    RingsSummary rs;
+    rs.rings = plan.rings;
+    std::vector<double> one, many;
+    for (std::size_t run = 0; run < plan.runs; ++run) {
+      progress("rings: 1 ring vs " + std::to_string(plan.rings) + " rings, run " + std::to_string(run + 1));
+      CaseSpec spec;
+      spec.turns = plan.turns;
+      spec.server_bin = plan.server_bin;
+      one.push_back(run_baton(spec).turns_per_s);
+      spec.rings = plan.rings;
+      spec.turns = std::max(plan.turns, plan.rings * 20);
+      many.push_back(run_baton(spec).turns_per_s);
+    }
+    rs.one_ring_turns_per_s = spread(one).median;
+    rs.aggregate_turns_per_s = spread(many).median;
+    rep.rings = rs;
+  }
+  if (plan.idle_clients > 0) {
+    progress("idle: connecting " + std::to_string(plan.idle_clients) + " members");
+    rep.idle = run_idle(plan.server_bin, plan.idle_clients);
+  }
+  if (plan.syscall_turns > 0) {
+    progress("syscalls: strace -c -f over " + std::to_string(plan.syscall_turns) + " turns");
+    rep.syscalls = run_syscalls(plan.server_bin, plan.syscall_turns);
+  }
+  progress("done\n");
+  return rep;
+}
+
+}  // namespace baton::bench

@@ -1,0 +1,24 @@
+// Runs the benchmark plan: the systems interleaved (baton, ping-pong, redis,
+// baton, …) in both placements, then the optional modes.
+#pragma once
+
+#include <string>
+
+#include "report.hpp"
+
+namespace baton::bench {
+
+struct Plan {
+  std::size_t turns = 20000;
+  std::size_t runs = 3;
+  std::size_t members = 2;
+  std::size_t idle_clients = 0;  // 0: skip
+  std::size_t rings = 0;         // 0: skip
+  std::size_t syscall_turns = 0; // 0: skip
+  bool skip_redis = false;
+  std::string server_bin;
+};
+
+Report run_plan(const Plan& plan);
+
+}  // namespace baton::bench

@@ -1,0 +1,37 @@
+#!/usr/bin/env python3
+"""baton-bench smoke test: a short run of every mode completes and its JSON
+has every field. No thresholds: speed is reported by the bench, not tested."""
+import json
+import subprocess
+import sys
+import tempfile
+
+bench = sys.argv[1]
+with tempfile.NamedTemporaryFile(suffix=".json") as out:
+    run = subprocess.run([bench, "--turns", "300", "--runs", "1", "--idle-clients", "200", "--rings", "4",
+                          "--syscalls", "300", "--json", out.name],
+                         capture_output=True, text=True, timeout=240)
+    print(run.stdout)
+    print(run.stderr[-2000:], file=sys.stderr)
+    assert run.returncode == 0, f"baton-bench exited {run.returncode}"
+    j = json.load(open(out.name))
+
+for key in ("date", "machine", "turns_per_run", "runs", "members", "cases", "ratios", "idle", "rings", "syscalls"):
+    assert key in j, f"missing {key}"
+systems = {(c["system"], c["placement"]) for c in j["cases"]}
+assert systems == {(s, p) for s in ("baton", "pingpong", "redis") for p in ("spread", "pinned")}, systems
+for c in j["cases"]:
+    for k in ("median", "min", "max"):
+        assert c["turns_per_s"][k] > 0, c
+    for k in ("p50", "p99", "p999"):
+        assert k in c["handoff_us"], c
+    assert "server_cpu_us_per_turn" in c and "server_peak_rss_kb" in c
+for place in ("spread", "pinned"):
+    for k in ("baton_vs_pingpong_turns", "baton_vs_redis_turns", "baton_vs_pingpong_p99"):
+        assert j["ratios"][place][k] > 0
+for k in ("clients", "server_rss_kb", "bytes_per_connection"):
+    assert k in j["idle"]
+for k in ("rings", "one_ring_turns_per_s", "aggregate_turns_per_s", "ratio"):
+    assert k in j["rings"]
+assert j["syscalls"]["per_turn"] > 0 and j["syscalls"]["breakdown"]
+print("PASS: baton-bench JSON has every field")
