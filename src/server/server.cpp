@@ -6,13 +6,7 @@
 #include <fmt/format.h>
 
 #include "server/log.hpp"
-#ifdef BATON_HAVE_ADMIN
 #include "server/admin_http.hpp"
-#else
-namespace baton::server {
-class AdminHttp {};  // built without the admin port (src/server/admin_http.cpp absent)
-}  // namespace baton::server
-#endif
 
 namespace baton::server {
 
@@ -25,23 +19,15 @@ Server::Server(ServerConfig config) : config_(std::move(config)) {
   if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>(config_, journal_.get(), history_));
   listener_ = std::make_unique<Listener>(shards_[0]->context(), config_, shards_, clients_);
-#ifdef BATON_HAVE_ADMIN
   if (config_.admin_port != 0) {
     const tcp::endpoint ep(asio::ip::make_address(config_.host), config_.admin_port);
     admin_ = std::make_unique<AdminHttp>(shards_[0]->context(), ep, [this] { return !draining_.load(); });
   }
-#endif
 }
 
 Server::~Server() = default;
 
-std::uint16_t Server::admin_port() const {
-#ifdef BATON_HAVE_ADMIN
-  return admin_ ? admin_->port() : 0;
-#else
-  return 0;
-#endif
-}
+std::uint16_t Server::admin_port() const { return admin_ ? admin_->port() : 0; }
 
 void Server::run(bool handle_signals) {
   auto& ctx0 = shards_[0]->context();
@@ -55,9 +41,7 @@ void Server::run(bool handle_signals) {
     });
   }
   listener_->start();
-#ifdef BATON_HAVE_ADMIN
   if (admin_) admin_->start();
-#endif
   log_info(fmt::format("baton-server listening on {}:{} ({} threads, min {} members)", config_.host, port(),
                        shards_.size(), config_.min_members));
   flush_logs();  // whoever waits for us to listen should not wait for the periodic flush
@@ -75,9 +59,7 @@ void Server::stop() {
 void Server::begin_drain() {
   if (draining_.exchange(true)) return;
   listener_->stop();
-#ifdef BATON_HAVE_ADMIN
-  // /readyz now answers 503; the admin port itself goes when shard 0 stops.
-#endif
+  // /readyz answers 503 from now on; the admin port itself goes when shard 0 stops.
   for (auto& s : shards_) s->drain();
 }
 

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -21,7 +22,8 @@ class ServerProcess {
   explicit ServerProcess(std::vector<std::string> args) {
     // Port 0 and read the port back from the log: a port chosen by the test
     // could be taken by a parallel test before the server binds it.
-    args.insert(args.begin(), {BATON_SERVER_BIN, "--host", "127.0.0.1", "--port", "0", "--admin-port", "0"});
+    if (std::find(args.begin(), args.end(), "--admin-port") == args.end()) args.insert(args.begin(), {"--admin-port", "0"});
+    args.insert(args.begin(), {BATON_SERVER_BIN, "--host", "127.0.0.1", "--port", "0"});
     static int seq = 0;
     log_ = std::filesystem::temp_directory_path() /
            ("baton-server-" + std::to_string(::getpid()) + "-" + std::to_string(seq++) + ".log");
@@ -175,6 +177,26 @@ TEST(Process, WatcherPrintsTheOrderedStreamAndJsonLogsParse) {
     EXPECT_EQ(line.front(), '{') << line;
     EXPECT_EQ(line.back(), '}') << line;
   }
+}
+
+TEST(Process, ReadyzTurns503WhileDraining) {
+  const std::uint16_t admin = free_port();
+  ServerProcess srv({"--admin-port", std::to_string(admin), "--drain-timeout", "2s"});
+  auto probe = [&](const std::string& path) {
+    RawPeer p(admin);
+    p.send("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    const std::string r = p.bytes(2s);
+    return r.substr(0, r.find("\r\n"));
+  };
+  EXPECT_EQ(probe("/livez"), "HTTP/1.1 200 OK");
+  EXPECT_EQ(probe("/readyz"), "HTTP/1.1 200 OK");
+  RawPeer lingering(srv.port());  // keeps the drain going: it never leaves by itself
+  lingering.hello("stays");
+  std::thread term([&] { EXPECT_EQ(srv.signal_and_wait(SIGTERM, 4s), 0); });
+  EXPECT_EQ(lingering.line_starting("SHUTDOWN"), "SHUTDOWN");
+  EXPECT_EQ(probe("/readyz"), "HTTP/1.1 503 Service Unavailable");
+  EXPECT_EQ(probe("/livez"), "HTTP/1.1 200 OK");
+  term.join();
 }
 
 TEST(Process, ExitCodes) {
