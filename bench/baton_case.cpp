@@ -2,6 +2,7 @@
 // of this process, so grant times of all members come from one clock.
 #include <atomic>
 #include <barrier>
+#include <memory>
 #include <chrono>
 #include <stdexcept>
 #include <thread>
@@ -25,6 +26,24 @@ RunResult run_baton(const CaseSpec& spec) {
   const std::size_t per_member = std::max<std::size_t>(1, spec.turns / members);
   // grants[ring][turn]: when that turn's holder saw its GRANT (ns since t0).
   std::vector<std::vector<std::int64_t>> grants(spec.rings, std::vector<std::int64_t>(per_member * spec.members + 2, 0));
+  // Connect every member first, one after another (a storm of simultaneous
+  // connects measures the accept queue, not turns), then run them at once.
+  std::vector<std::unique_ptr<Client>> clients;
+  for (std::size_t i = 0; i < members; ++i) {
+    ClientOptions o;
+    o.port = port;
+    o.name = "m" + std::to_string(i);
+    o.ring = "r" + std::to_string(i / spec.members);
+    o.heartbeat = std::chrono::seconds(60);
+    clients.push_back(std::make_unique<Client>(o));
+    try {
+      clients.back()->connect();
+    } catch (const std::exception& e) {
+      stop(srv);
+      pin_self(-1);
+      throw std::runtime_error("member " + std::to_string(i) + " could not connect: " + e.what());
+    }
+  }
   std::barrier ready(static_cast<std::ptrdiff_t>(members + 1));
   std::atomic<int> failures{0};
   const auto t0 = Clock::now();
@@ -32,17 +51,7 @@ RunResult run_baton(const CaseSpec& spec) {
   for (std::size_t i = 0; i < members; ++i) {
     threads.emplace_back([&, i] {
       const std::size_t ring = i / spec.members;
-      ClientOptions o;
-      o.port = port;
-      o.name = "m" + std::to_string(i);
-      o.ring = "r" + std::to_string(ring);
-      o.heartbeat = std::chrono::seconds(60);
-      Client c(o);
-      try {
-        c.connect();
-      } catch (const std::exception&) {
-        ++failures;
-      }
+      Client& c = *clients[i];
       ready.arrive_and_wait();
       try {
         for (std::size_t t = 0; t < per_member; ++t) {

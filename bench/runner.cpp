@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <map>
+#include <thread>
 
 #include "procs.hpp"
 
@@ -17,6 +18,14 @@ void progress(const std::string& what) {
 }  // namespace
 
 Report run_plan(const Plan& plan) {
+  // A benchmark must end by itself: if a case hangs (a bug, or a lost
+  // connection), give up with an error rather than wait forever.
+  std::thread([budget = std::chrono::seconds(120 + plan.runs * (plan.turns / 500 + plan.rings / 10 + 30))] {
+    std::this_thread::sleep_for(budget);
+    std::fprintf(stderr, "\nbaton-bench: still running after %llds; giving up\n",
+                 static_cast<long long>(budget.count()));
+    std::_Exit(70);
+  }).detach();
   Report rep;
   rep.turns = plan.turns;
   rep.runs = plan.runs;
