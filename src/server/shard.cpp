@@ -112,13 +112,15 @@ void Shard::submit(Session& s, std::uint64_t turn, std::string_view payload) {
     return;
   }
   if (config_.log_turns) log_turn(rs.name, turn, s.who().name, payload);
+  // In the sender's own stream the ACK precedes anything the turn causes
+  // (with one member, its next GRANT). Across sessions, the next holder is
+  // written first (apply marks it before the sender): its GRANT is on the
+  // critical path of the next turn, the ACK and the EVENTs are not.
   s.deliver_ack(turn);
-  mark_dirty(s);
-  for (Session* w : rs.watchers) {
-    w->deliver_event(turn, s.who().name, payload);
-    mark_dirty(*w);
-  }
+  for (Session* w : rs.watchers) w->deliver_event(turn, s.who().name, payload);
   apply(rs);
+  mark_dirty(s);
+  for (Session* w : rs.watchers) mark_dirty(*w);
 }
 
 void Shard::leave(Session& s) {
