@@ -35,7 +35,10 @@ void AdminHttp::stop() {
 
 asio::awaitable<void> AdminHttp::accept_loop() {
   for (;;) {
-    auto [ec, sock] = co_await acceptor_.async_accept(use_tuple);
+    // Accept into a socket we own: Asio 1.81's io_uring backend frees a
+    // pending "move" accept wrongly when the io_context is destroyed.
+    tcp::socket sock(ctx_);
+    auto [ec] = co_await acceptor_.async_accept(sock, use_tuple);
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
     if (!ec) asio::co_spawn(ctx_, serve(std::move(sock)), detached_logged);
   }

@@ -38,7 +38,10 @@ Shard& Listener::shard_for(const std::string& ring) {
 
 asio::awaitable<void> Listener::accept_loop() {
   while (!stopped_) {
-    auto [ec, sock] = co_await acceptor_.async_accept(use_tuple);
+    // Accept into a socket we own: Asio 1.81's io_uring backend frees a
+    // pending "move" accept wrongly when the io_context is destroyed.
+    tcp::socket sock(ctx_);
+    auto [ec] = co_await acceptor_.async_accept(sock, use_tuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || stopped_) co_return;
       // Out of descriptors and the like: say so, back off briefly, go on.
