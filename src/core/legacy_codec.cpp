@@ -15,12 +15,12 @@ std::optional<SignalReader::Signal> SignalReader::next() {
   return std::nullopt;
 }
 
-MessageReader::Result MessageReader::append(std::string_view bytes) {
-  buf_.append(bytes);
-  if (buf_.size() > kMaxLegacyMessage) {
+MessageReader::Result MessageReader::append(std::string_view bytes, bool more_coming) {
+  if (buf_.size() + bytes.size() > kMaxLegacyMessage) {
     why_ = "message longer than 1024 bytes";
     return Result::invalid;
   }
+  buf_.append(bytes);
   const auto colon = buf_.find(':');
   const std::string_view name = std::string_view(buf_).substr(0, colon);
   if (!name.empty() && !valid_name(name)) {
@@ -42,7 +42,7 @@ MessageReader::Result MessageReader::append(std::string_view bytes) {
     why_ = "control character in payload";
     return Result::invalid;
   }
-  return Result::complete;
+  return more_coming ? Result::incomplete : Result::complete;
 }
 
 MessageReader::Message MessageReader::take() {

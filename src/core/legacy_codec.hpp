@@ -47,7 +47,10 @@ class MessageReader {
   enum class Result { complete, incomplete, invalid };
 
   // Adds the bytes of one read and says whether they complete a message.
-  Result append(std::string_view bytes);
+  // more_coming: the read filled its buffer and the socket holds more, so the
+  // message has not ended yet (a message over kMaxLegacyMessage is refused
+  // whole, never taken as a prefix).
+  Result append(std::string_view bytes, bool more_coming = false);
   // After Result::complete: the message; the reader is empty again.
   Message take();
   const char* why() const noexcept { return why_; }

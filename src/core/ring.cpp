@@ -6,21 +6,34 @@ namespace baton {
 
 void Ring::join(MemberId id, Effects& out) {
   order_.push_back(id);
-  if (!running_ && order_.size() >= min_members_) {
-    grant_front(out);
-    push_positions(1, out);  // everyone else's position drops by one
-    return;
+  if (!running_) {
+    maybe_start(out);
+    if (running_) return;
   }
   out.push_back({Effect::Kind::queue, id, position_at(order_.size() - 1)});
 }
 
+void Ring::maybe_start(Effects& out) {
+  if (running_ || order_.empty()) return;
+  if (!started_ && order_.size() < min_members_) return;
+  started_ = true;
+  grant_front(out);
+  push_positions(1, out);  // everyone else's position drops by one
+}
+
 void Ring::leave(MemberId id, Effects& out) {
+  if (const auto s = std::find(suspended_.begin(), suspended_.end(), id); s != suspended_.end()) {
+    suspended_.erase(s);
+    if (order_.empty() && suspended_.empty()) started_ = false;
+    return;
+  }
   const auto it = std::find(order_.begin(), order_.end(), id);
   if (it == order_.end()) return;
   const auto index = static_cast<std::size_t>(it - order_.begin());
   order_.erase(it);
   if (order_.empty()) {
-    running_ = false;  // a ring that empties waits for min_members again
+    running_ = false;
+    if (suspended_.empty()) started_ = false;  // a ring that empties waits for min_members again
     return;
   }
   if (running_ && index == 0) {
@@ -47,9 +60,25 @@ void Ring::expire(std::uint64_t turn, Effects& out) {
   const MemberId revoked = order_.front();
   out.push_back({Effect::Kind::revoke, revoked, turn});
   order_.pop_front();
-  order_.push_back(revoked);
+  suspended_.push_back(revoked);
+  if (order_.empty()) {
+    running_ = false;  // still started: the suspended member may come back
+    return;
+  }
   grant_front(out);
   push_positions(1, out);
+}
+
+void Ring::resume(MemberId id, Effects& out) {
+  const auto s = std::find(suspended_.begin(), suspended_.end(), id);
+  if (s == suspended_.end()) return;
+  suspended_.erase(s);
+  order_.push_back(id);
+  if (!running_) {
+    maybe_start(out);
+    if (running_) return;
+  }
+  out.push_back({Effect::Kind::queue, id, position_at(order_.size() - 1)});
 }
 
 std::optional<MemberId> Ring::holder() const {
@@ -58,7 +87,11 @@ std::optional<MemberId> Ring::holder() const {
 }
 
 bool Ring::contains(MemberId id) const {
-  return std::find(order_.begin(), order_.end(), id) != order_.end();
+  return std::find(order_.begin(), order_.end(), id) != order_.end() || suspended(id);
+}
+
+bool Ring::suspended(MemberId id) const {
+  return std::find(suspended_.begin(), suspended_.end(), id) != suspended_.end();
 }
 
 std::optional<std::uint64_t> Ring::position(MemberId id) const {

@@ -21,7 +21,8 @@ using MemberId = std::uint64_t;
 struct Effect {
   enum class Kind : std::uint8_t {
     grant,   // member now holds the baton; value = turn number
-    revoke,  // member lost the baton to the turn timeout; value = the revoked turn
+    revoke,  // member lost the baton to the turn timeout; value = the revoked turn.
+             // It is suspended: not granted again until resume(id).
     queue,   // member's place in the queue changed; value = position (1 = next)
   };
   Kind kind;
@@ -48,26 +49,37 @@ class Ring {
   // current turn; then the holder goes to the back and the next is granted.
   Verdict submit(MemberId id, std::uint64_t turn, Effects& out);
   // The deadline armed for `turn` passed: if that turn is still current, the
-  // holder is revoked, goes to the back, and the next is granted.
+  // holder is revoked and suspended, and the next is granted. A member that
+  // let its turn expire may be gone (stopped, partitioned): granting it again
+  // every round would cost the ring a turn timeout per round.
   void expire(std::uint64_t turn, Effects& out);
+  // A suspended member showed it is alive: it goes to the back of the queue.
+  // No-op for anyone not suspended.
+  void resume(MemberId id, Effects& out);
 
   std::optional<MemberId> holder() const;
   std::uint64_t turn() const noexcept { return turn_; }  // current (or last) turn number
-  std::size_t size() const noexcept { return order_.size(); }
+  std::size_t size() const noexcept { return order_.size() + suspended_.size(); }
   bool contains(MemberId id) const;
-  // 0 = holds the baton, 1 = next, ...; nullopt if not a member.
+  bool suspended(MemberId id) const;
+  // 0 = holds the baton, 1 = next, ...; nullopt if not a member or suspended.
   std::optional<std::uint64_t> position(MemberId id) const;
 
  private:
   void grant_front(Effects& out);
+  // Grants the front if the ring may run: once started it runs while anyone
+  // is queued; before that it waits for min_members.
+  void maybe_start(Effects& out);
   // Pushes the position of every member from index `from` on.
   void push_positions(std::size_t from, Effects& out) const;
   std::uint64_t position_at(std::size_t index) const noexcept { return running_ ? index : index + 1; }
 
   std::size_t min_members_;
   std::uint64_t turn_;
-  bool running_ = false;       // a turn is in progress: order_.front() holds the baton
+  bool running_ = false;        // a turn is in progress: order_.front() holds the baton
+  bool started_ = false;        // min_members was reached and the ring has not emptied since
   std::deque<MemberId> order_;  // front = holder while running_, then the queue
+  std::vector<MemberId> suspended_;  // revoked, waiting for a sign of life (few: a linear scan)
 };
 
 }  // namespace baton

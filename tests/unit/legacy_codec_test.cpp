@@ -80,9 +80,32 @@ TEST(LegacyMessages, InvalidInput) {
   EXPECT_EQ(verdict(":5"), MessageReader::Result::invalid);
   EXPECT_EQ(verdict(std::string("a:1\x02", 4)), MessageReader::Result::invalid);
   EXPECT_EQ(verdict("a:" + std::string(1100, '1')), MessageReader::Result::invalid) << "bounded at 1024";
+  for (const std::string& bad : {std::string("bad name:1"), std::string(":5"), "a:" + std::string(1100, '1')}) {
+    MessageReader r;
+    ASSERT_EQ(r.append(bad), MessageReader::Result::invalid) << bad;
+    EXPECT_STRNE(r.why(), "") << "an invalid message says why: " << bad;
+  }
+}
+
+}  // namespace
+}  // namespace baton::legacy
+
+namespace baton::legacy {
+namespace {
+
+TEST(LegacyMessages, AMessageOverTheLimitIsRefusedWholeNotTakenAsAPrefix) {
+  // The first read fills the buffer and the socket holds more: not complete yet.
   MessageReader r;
-  EXPECT_EQ(r.append("a:1"), MessageReader::Result::complete);
-  EXPECT_NE(std::string(MessageReader().why()), "x");
+  const std::string first = "Client1:" + std::string(1016, '7');  // exactly 1024 bytes
+  ASSERT_EQ(r.append(first, /*more_coming=*/true), MessageReader::Result::incomplete);
+  EXPECT_EQ(r.append(std::string(76, '7')), MessageReader::Result::invalid);
+}
+
+TEST(LegacyMessages, AMessageOfExactlyTheLimitIsAccepted) {
+  MessageReader r;
+  const std::string whole = "Client1:" + std::string(1016, '7');
+  ASSERT_EQ(r.append(whole), MessageReader::Result::complete);
+  EXPECT_EQ(r.take().payload.size(), 1016u);
 }
 
 }  // namespace

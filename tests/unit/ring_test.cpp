@@ -92,8 +92,8 @@ TEST(Ring, JoinWhileRunningGoesToTheBack) {
   r.join(3, e);
   EXPECT_EQ(queue_of(e, 3), 2u);
   EXPECT_TRUE(of_kind(e, K::grant).empty());
-  r.submit(1, 1, e);
-  r.submit(2, 2, e);
+  EXPECT_EQ(r.submit(1, 1, e), Ring::Verdict::accepted);
+  EXPECT_EQ(r.submit(2, 2, e), Ring::Verdict::accepted);
   EXPECT_EQ(r.holder(), 3u);
 }
 
@@ -178,7 +178,8 @@ TEST(Ring, ExpireRevokesOnlyTheCurrentTurn) {
   ASSERT_EQ(g.size(), 1u);
   EXPECT_EQ(g[0].member, 2u);
   EXPECT_EQ(g[0].value, 2u);
-  EXPECT_EQ(queue_of(e, 1), 1u) << "the revoked member goes to the back";
+  EXPECT_FALSE(queue_of(e, 1)) << "the revoked member is suspended, not queued";
+  EXPECT_TRUE(r.suspended(1));
   EXPECT_EQ(r.submit(1, 1, e), Ring::Verdict::stale_turn) << "its old token is fenced off";
   e.clear();
   r.expire(1, e);
@@ -197,7 +198,67 @@ TEST(Ring, LoneMemberIsRegrantedWithNewTurns) {
   }
   e.clear();
   r.expire(6, e);
-  EXPECT_EQ(of_kind(e, K::grant).at(0).value, 7u);
+  EXPECT_TRUE(of_kind(e, K::grant).empty()) << "a revoked lone member is not regranted until it resumes";
+  EXPECT_FALSE(r.holder());
+  e.clear();
+  r.resume(1, e);
+  EXPECT_EQ(of_kind(e, K::grant).at(0).value, 7u) << "the ring had started: one member is enough";
+}
+
+TEST(Ring, SuspendedMemberIsSkippedEveryRoundUntilItResumes) {
+  Ring r(2);
+  Effects e;
+  for (MemberId m = 1; m <= 3; ++m) r.join(m, e);
+  r.expire(1, e);  // 1 is revoked
+  std::vector<MemberId> holders;
+  for (int i = 0; i < 6; ++i) {
+    holders.push_back(*r.holder());
+    ASSERT_EQ(r.submit(*r.holder(), r.turn(), e), Ring::Verdict::accepted);
+  }
+  EXPECT_EQ(holders, (std::vector<MemberId>{2, 3, 2, 3, 2, 3}));
+  EXPECT_EQ(r.submit(1, r.turn(), e), Ring::Verdict::not_your_turn);
+  e.clear();
+  r.resume(1, e);
+  EXPECT_TRUE(of_kind(e, K::grant).empty());
+  EXPECT_EQ(queue_of(e, 1), 2u) << "back of the queue, behind the one waiting";
+  EXPECT_EQ(r.position(1), 2u);
+  e.clear();
+  r.resume(1, e);
+  EXPECT_TRUE(e.empty()) << "resuming twice is a no-op";
+  ASSERT_EQ(r.submit(*r.holder(), r.turn(), e), Ring::Verdict::accepted);
+  ASSERT_EQ(r.submit(*r.holder(), r.turn(), e), Ring::Verdict::accepted);
+  EXPECT_EQ(r.holder(), 1u);
+}
+
+TEST(Ring, SuspendedMemberCanLeaveAndTheRingEmptiesForGood) {
+  Ring r(2);
+  Effects e;
+  r.join(1, e);
+  r.join(2, e);
+  r.expire(1, e);
+  EXPECT_EQ(r.size(), 2u);
+  r.leave(2, e);  // the holder goes: nobody is queued
+  EXPECT_FALSE(r.holder());
+  e.clear();
+  r.leave(1, e);
+  EXPECT_TRUE(e.empty());
+  EXPECT_EQ(r.size(), 0u);
+  EXPECT_FALSE(r.contains(1));
+  r.join(3, e);
+  EXPECT_FALSE(r.holder()) << "an emptied ring waits for min_members again";
+}
+
+TEST(Ring, MemberJoiningARingWhoseOnlyOthersAreSuspendedIsGrantedAtOnce) {
+  Ring r(2);
+  Effects e;
+  r.join(1, e);
+  r.join(2, e);
+  r.expire(1, e);
+  r.expire(2, e);  // both suspended
+  EXPECT_FALSE(r.holder());
+  e.clear();
+  r.join(3, e);
+  EXPECT_EQ(r.holder(), 3u) << "the ring had started and still has members";
 }
 
 TEST(Ring, LastTurnFromTheJournalIsNeverReused) {
