@@ -1,5 +1,7 @@
 // baton-server: parse flags, start logging, run the server until a signal.
 // Exit codes: 0 ok, 64 bad usage, 70 internal error (e.g. the port is taken).
+#include <sysexits.h>
+
 #include <exception>
 #include <iostream>
 
@@ -11,13 +13,13 @@ int main(int argc, char** argv) {
   baton::server::ServerConfig config;
   if (auto rc = baton::server::parse_options(argc, argv, config)) return *rc;
   baton::server::init_logging(config.log_json);
-  int rc = 0;
+  int rc = EX_OK;
   try {
     baton::server::Server server(config);
     server.run();
   } catch (const std::exception& e) {
     baton::server::log_warn(std::string("baton-server: ") + e.what());
-    rc = 70;
+    rc = EX_SOFTWARE;
   }
   baton::server::shutdown_logging();
   return rc;

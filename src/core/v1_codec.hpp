@@ -50,7 +50,6 @@ namespace code {
 inline constexpr std::string_view bad_frame = "BAD_FRAME";
 inline constexpr std::string_view line_too_long = "LINE_TOO_LONG";
 inline constexpr std::string_view bad_version = "BAD_VERSION";
-inline constexpr std::string_view bad_name = "BAD_NAME";
 inline constexpr std::string_view name_taken = "NAME_TAKEN";
 inline constexpr std::string_view server_full = "SERVER_FULL";
 inline constexpr std::string_view hello_timeout = "HELLO_TIMEOUT";
@@ -58,6 +57,7 @@ inline constexpr std::string_view idle_timeout = "IDLE_TIMEOUT";
 inline constexpr std::string_view not_your_turn = "NOT_YOUR_TURN";
 inline constexpr std::string_view stale_turn = "STALE_TURN";
 inline constexpr std::string_view not_a_member = "NOT_A_MEMBER";
+inline constexpr std::string_view journal = "JOURNAL";
 }  // namespace code
 
 // Parses one line (without its '\n'; a trailing '\r' is tolerated). On failure

@@ -4,6 +4,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "server/accept.hpp"
+#include "server/farewell.hpp"
 #include "server/log.hpp"
 
 namespace baton::server {
@@ -26,22 +28,21 @@ AdminHttp::AdminHttp(asio::io_context& ctx, const tcp::endpoint& ep, std::functi
   port_ = acceptor_.local_endpoint().port();
 }
 
-void AdminHttp::start() { asio::co_spawn(ctx_, accept_loop(), detached_logged); }
+void AdminHttp::start() {
+  asio::co_spawn(ctx_,
+                 accept_each(
+                     acceptor_, "admin port",
+                     [this](tcp::socket s) { asio::co_spawn(ctx_, serve(std::move(s)), detached_logged); },
+                     [](int fd) {
+                       refuse_now(fd, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
+                                      "Connection: close\r\n\r\n");
+                     }),
+                 detached_logged);
+}
 
 void AdminHttp::stop() {
   boost::system::error_code ec;
   acceptor_.close(ec);
-}
-
-asio::awaitable<void> AdminHttp::accept_loop() {
-  for (;;) {
-    // Accept into a socket we own: Asio 1.81's io_uring backend frees a
-    // pending "move" accept wrongly when the io_context is destroyed.
-    tcp::socket sock(ctx_);
-    auto [ec] = co_await acceptor_.async_accept(sock, use_tuple);
-    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
-    if (!ec) asio::co_spawn(ctx_, serve(std::move(sock)), detached_logged);
-  }
 }
 
 asio::awaitable<void> AdminHttp::serve(tcp::socket sock) {

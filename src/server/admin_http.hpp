@@ -18,10 +18,11 @@ class AdminHttp {
   AdminHttp(asio::io_context& ctx, const tcp::endpoint& ep, std::function<bool()> ready);
   std::uint16_t port() const { return port_; }
   void start();
+  // Used by tests only: the server keeps this port open through its drain on
+  // purpose, so that /readyz can answer 503 until the process exits.
   void stop();
 
  private:
-  asio::awaitable<void> accept_loop();
   asio::awaitable<void> serve(tcp::socket sock);
 
   asio::io_context& ctx_;

@@ -20,11 +20,12 @@ struct ServerConfig {
   std::size_t max_clients = 16384;  // connections at once; more get SERVER_FULL
   milliseconds turn_timeout{30000}; // holder loses the baton after this; 0: never
   milliseconds hello_timeout{5000}; // a v1 client must finish HELLO within this
-  // A peer that sends nothing for this long after our greeting is the seed's
-  // client (legacy). 0 disables legacy detection: silent peers time out.
+  // A peer that sends nothing for this long after our greeting is sent one GO:
+  // the seed's client answers NAME:NUMBER and becomes a legacy member. 0
+  // disables legacy detection: silent peers time out.
   milliseconds legacy_after{300};
-  milliseconds heartbeat{10000};    // told to v1 clients: ping at least this often
-  milliseconds idle_timeout{30000}; // a v1 client silent this long is dropped; 0: never
+  milliseconds heartbeat{10000};    // a v1 client silent this long is pinged; told to clients in WELCOME
+  milliseconds idle_timeout{20000}; // a v1 client silent this long is dropped (two heartbeats); 0: never
   milliseconds drain_timeout{1000}; // on SIGTERM, how long clients get to leave
   std::size_t max_line = kMaxLine;        // longest v1 line
   std::size_t max_queued = 1u << 20;      // unsent bytes per client before it is dropped

@@ -4,11 +4,19 @@
 #include <fmt/format.h>
 
 #include "core/v1_codec.hpp"
+#include "server/accept.hpp"
+#include "server/farewell.hpp"
 #include "server/log.hpp"
 
 namespace baton::server {
 
 using namespace asio::experimental::awaitable_operators;
+
+namespace {
+// The handshake's read buffer: a HELLO line, or a legacy message (at most
+// kMaxLegacyMessage, and a read that fills the buffer is checked for more).
+constexpr std::size_t kHandshakeReadBytes = 1024;
+}  // namespace
 
 Listener::Listener(asio::io_context& ctx, const ServerConfig& config, std::vector<std::unique_ptr<Shard>>& shards,
                    std::atomic<std::size_t>& clients)
@@ -24,7 +32,13 @@ Listener::Listener(asio::io_context& ctx, const ServerConfig& config, std::vecto
   port_ = acceptor_.local_endpoint().port();
 }
 
-void Listener::start() { asio::co_spawn(ctx_, accept_loop(), detached_logged); }
+void Listener::start() {
+  asio::co_spawn(ctx_,
+                 accept_each(
+                     acceptor_, "client port", [this](tcp::socket s) { on_accept(std::move(s)); },
+                     [this](int fd) { on_exhausted(fd); }),
+                 detached_logged);
+}
 
 void Listener::stop() {
   stopped_ = true;
@@ -32,108 +46,87 @@ void Listener::stop() {
   acceptor_.close(ec);
 }
 
-Shard& Listener::shard_for(const std::string& ring) {
-  return *shards_[std::hash<std::string>{}(ring) % shards_.size()];
+void Listener::on_accept(tcp::socket sock) {
+  if (clients_.load(std::memory_order_relaxed) >= config_.max_clients) {
+    std::string out;
+    v1::put_error(out, v1::code::server_full, fmt::format("at most {} clients", config_.max_clients));
+    count(closed_, Closed::server_full);
+    refuse_now(sock.release(), out);
+    return;
+  }
+  asio::co_spawn(ctx_, handshake(std::move(sock), Slot(clients_), next_id_++), detached_logged);
 }
 
-asio::awaitable<void> Listener::accept_loop() {
-  while (!stopped_) {
-    // Accept into a socket we own: Asio 1.81's io_uring backend frees a
-    // pending "move" accept wrongly when the io_context is destroyed.
-    tcp::socket sock(ctx_);
-    auto [ec] = co_await acceptor_.async_accept(sock, use_tuple);
-    if (ec) {
-      if (ec == asio::error::operation_aborted || stopped_) co_return;
-      // Out of descriptors and the like: say so, back off briefly, go on.
-      log_warn(fmt::format("accept failed: {}", ec.message()));
-      asio::steady_timer t(ctx_, std::chrono::milliseconds(50));
-      co_await t.async_wait(use_tuple);
-      continue;
-    }
-    if (clients_.load(std::memory_order_relaxed) >= config_.max_clients) {
-      std::string out;
-      v1::put_error(out, v1::code::server_full, fmt::format("at most {} clients", config_.max_clients));
-      boost::system::error_code wec;
-      sock.non_blocking(true, wec);
-      sock.write_some(asio::buffer(out), wec);
-      sock.shutdown(tcp::socket::shutdown_both, wec);
-      sock.close(wec);
-      continue;
-    }
-    asio::co_spawn(ctx_, handshake(std::move(sock), Slot(clients_), next_id_++), detached_logged);
-  }
+void Listener::on_exhausted(int fd) {
+  std::string out;
+  v1::put_error(out, v1::code::server_full, "the server is out of file descriptors");
+  count(closed_, Closed::server_full);
+  refuse_now(fd, out);
 }
 
 asio::awaitable<void> Listener::handshake(tcp::socket sock, Slot slot, MemberId id) {
-  std::string out;
-  v1::put_greeting(out);
-  auto [wec, wn] = co_await asio::async_write(sock, asio::buffer(out), use_tuple);
+  std::string greeting;
+  v1::put_greeting(greeting);
+  auto [wec, wn] = co_await asio::async_write(sock, asio::buffer(greeting), use_tuple);
   if (wec) co_return;
 
-  auto refuse = [&](std::string_view code, std::string_view text) -> asio::awaitable<void> {
-    std::string err;
-    v1::put_error(err, code, text);
-    boost::system::error_code ec;
-    co_await asio::async_write(sock, asio::buffer(err), use_tuple);
-    sock.shutdown(tcp::socket::shutdown_send, ec);
-    // Give the peer a moment to read the error before the socket goes.
-    asio::steady_timer t(ctx_, std::chrono::milliseconds(200));
-    co_await t.async_wait(use_tuple);
-    sock.close(ec);
-  };
-
-  const bool detect_legacy = config_.legacy_after.count() > 0;
+  PeerDetector detector(config_.max_line, config_.legacy_after.count() > 0);
   const auto started = Clock::now();
-  v1::LineReader lines(config_.max_line);
-  std::array<char, 1024> buf{};
-  bool heard = false;
+  std::array<char, kHandshakeReadBytes> buf{};
   asio::steady_timer timer(ctx_);
   for (;;) {
-    const auto limit = (!heard && detect_legacy) ? config_.legacy_after : config_.hello_timeout;
-    timer.expires_at(started + limit);
+    const bool quiet_phase = !detector.heard() && !detector.probed() && config_.legacy_after.count() > 0;
+    timer.expires_at(started + (quiet_phase ? config_.legacy_after : config_.hello_timeout));
     auto result = co_await (sock.async_read_some(asio::buffer(buf), use_tuple) || timer.async_wait(use_tuple));
-    if (result.index() == 1) {  // timed out
-      if (stopped_) co_return;
-      if (!heard && detect_legacy) {
-        // Silence after our greeting: the seed's client, which waits for GO.
-        Identity who{Wire::legacy, false, "default", fmt::format("legacy-{}", id)};
-        boost::system::error_code lec;
-        const bool v6 = sock.local_endpoint(lec).address().is_v6();
-        shard_for(who.ring).adopt(sock.release(), v6, id, std::move(who), {}, std::move(slot));
-        co_return;
-      }
-      co_await refuse(v1::code::hello_timeout, "no HELLO within the hello timeout");
-      co_return;
+    if (stopped_) co_return;
+    PeerDetector::Verdict verdict;
+    if (result.index() == 1) {
+      verdict = quiet_phase ? detector.on_quiet()
+                            : PeerDetector::Refuse{v1::code::hello_timeout, "no HELLO within the hello timeout"};
+    } else {
+      auto [ec, n] = std::get<0>(result);
+      if (ec || n == 0) co_return;  // gone before it said who it is
+      boost::system::error_code aec;
+      const bool more = n == buf.size() && sock.available(aec) > 0;
+      verdict = detector.on_bytes(std::string_view(buf.data(), n), more);
     }
-    auto [ec, n] = std::get<0>(result);
-    if (ec || n == 0 || stopped_) co_return;
-    heard = true;
-    lines.append(std::string_view(buf.data(), n));
-    auto line = lines.next();
-    if (!line) {
-      if (lines.overflow()) {
-        co_await refuse(v1::code::line_too_long, "HELLO line too long");
-        co_return;
-      }
-      continue;
-    }
-    std::string_view why;
-    const auto msg = v1::parse(*line, &why);
-    if (!msg || msg->verb != v1::Verb::hello) {
-      co_await refuse(v1::code::bad_frame, msg ? "HELLO expected" : why);
-      co_return;
-    }
-    if (msg->number != static_cast<std::uint64_t>(kProtocolVersion)) {
-      co_await refuse(v1::code::bad_version, fmt::format("this server speaks version {}", kProtocolVersion));
-      co_return;
-    }
-    Identity who{Wire::v1, msg->watcher, std::string(msg->ring), std::string(msg->name)};
-    std::string leftover(lines.pending());
-    boost::system::error_code lec;
-    const bool v6 = sock.local_endpoint(lec).address().is_v6();
-    shard_for(who.ring).adopt(sock.release(), v6, id, std::move(who), std::move(leftover), std::move(slot));
-    co_return;
+    if (!co_await act(sock, std::move(verdict), slot, id)) co_return;
   }
+}
+
+// Carries out one verdict; false when the handshake is over.
+asio::awaitable<bool> Listener::act(tcp::socket& sock, PeerDetector::Verdict v, Slot& slot, MemberId id) {
+  if (std::holds_alternative<PeerDetector::NeedMore>(v)) co_return true;
+  if (std::holds_alternative<PeerDetector::Probe>(v)) {
+    // The seed's client compares each whole recv() with "GO"; the greeting
+    // went 300 ms ago, so the two never share a read.
+    std::string go;
+    legacy::put_go(go);
+    auto [ec, n] = co_await asio::async_write(sock, asio::buffer(go), use_tuple);
+    co_return !ec;
+  }
+  if (auto* r = std::get_if<PeerDetector::Refuse>(&v)) {
+    count(closed_, Closed::refused);
+    co_await refuse(std::move(sock), r->code, std::move(r->text));
+    co_return false;
+  }
+  if (auto* h = std::get_if<PeerDetector::Hello>(&v)) {
+    hand_off(sock, Handoff{-1, false, id, Identity{Wire::v1, h->watcher, std::move(h->ring), std::move(h->name)},
+                           std::move(h->leftover), std::nullopt, std::move(slot)});
+    co_return false;
+  }
+  auto& l = std::get<PeerDetector::Legacy>(v);
+  hand_off(sock, Handoff{-1, false, id, Identity{Wire::legacy, false, "default", std::move(l.name)}, {},
+                         std::move(l.payload), std::move(slot)});
+  co_return false;
+}
+
+void Listener::hand_off(tcp::socket& sock, Handoff h) {
+  boost::system::error_code ec;
+  h.v6 = sock.local_endpoint(ec).address().is_v6();
+  h.fd = sock.release(ec);
+  Shard& owner = *shards_[std::hash<std::string>{}(h.who.ring) % shards_.size()];
+  owner.adopt(std::move(h));
 }
 
 }  // namespace baton::server

@@ -1,5 +1,7 @@
 #include "server/options.hpp"
 
+#include <sysexits.h>
+
 #include <CLI/CLI.hpp>
 
 #include "core/duration.hpp"
@@ -41,10 +43,10 @@ std::optional<int> parse_options(int argc, char** argv, ServerConfig& c) {
   duration(app, "--hello-timeout", c.hello_timeout, "A v1 client must finish HELLO within this",
            "BATON_HELLO_TIMEOUT");
   duration(app, "--legacy-after", c.legacy_after,
-           "A client silent this long after connecting is the seed's client (legacy); 0 = no legacy",
+           "A client silent this long after connecting is sent one GO (a probe for the seed's client); 0 = no legacy",
            "BATON_LEGACY_AFTER");
-  duration(app, "--heartbeat", c.heartbeat, "How often v1 clients are asked to ping", "BATON_HEARTBEAT");
-  duration(app, "--idle-timeout", c.idle_timeout, "Drop a v1 client silent this long; 0 = never",
+  duration(app, "--heartbeat", c.heartbeat, "Ping a v1 client silent this long; also told to clients in WELCOME", "BATON_HEARTBEAT");
+  duration(app, "--idle-timeout", c.idle_timeout, "Drop a v1 client silent this long (it is pinged after --heartbeat); 0 = never",
            "BATON_IDLE_TIMEOUT");
   duration(app, "--drain-timeout", c.drain_timeout, "On SIGTERM, how long clients get to leave",
            "BATON_DRAIN_TIMEOUT");
@@ -65,7 +67,7 @@ std::optional<int> parse_options(int argc, char** argv, ServerConfig& c) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
-    return rc == 0 ? 0 : 64;
+    return rc == 0 ? EX_OK : EX_USAGE;
   }
   c.log_json = format == "json";
   c.log_turns = !quiet;

@@ -1,16 +1,45 @@
 #include "server/server.hpp"
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <optional>
 
 #include <fmt/format.h>
 
-#include "server/log.hpp"
 #include "server/admin_http.hpp"
+#include "server/log.hpp"
 
 namespace baton::server {
+namespace {
+
+// Descriptors the server needs besides one per client: listeners, the
+// accept loops' spares, epoll, eventfds, the journal, stdio, a margin.
+constexpr rlim_t kOtherDescriptors = 64;
+
+// Raises the soft RLIMIT_NOFILE to fit --max-clients, or says at start that it
+// can't (beyond the limit a client still gets SERVER_FULL, never silence).
+void fit_descriptor_limit(std::size_t max_clients) {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  const rlim_t want = static_cast<rlim_t>(max_clients) + kOtherDescriptors;
+  if (lim.rlim_cur >= want) return;
+  const rlim_t soft = lim.rlim_max == RLIM_INFINITY ? want : std::min(want, lim.rlim_max);
+  if (soft > lim.rlim_cur) {
+    rlimit raised{soft, lim.rlim_max};
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim.rlim_cur = soft;
+  }
+  if (lim.rlim_cur < want)
+    log_warn(fmt::format("open-file limit {} (hard {}) holds about {} clients, not --max-clients {}; "
+                         "beyond that, clients get SERVER_FULL",
+                         lim.rlim_cur, lim.rlim_max, lim.rlim_cur > kOtherDescriptors ? lim.rlim_cur - kOtherDescriptors : 0,
+                         max_clients));
+}
+
+}  // namespace
 
 Server::Server(ServerConfig config) : config_(std::move(config)) {
+  fit_descriptor_limit(config_.max_clients);
   if (!config_.journal.empty()) {
     history_ = Journal::recover(config_.journal);
     journal_ = std::make_unique<Journal>(config_.journal);
@@ -33,23 +62,39 @@ void Server::run(bool handle_signals) {
   auto& ctx0 = shards_[0]->context();
   std::optional<asio::signal_set> signals;
   if (handle_signals) {
-    signals.emplace(ctx0, SIGINT, SIGTERM);
-    signals->async_wait([this](const boost::system::error_code& ec, int sig) {
-      if (ec) return;
-      log_info(fmt::format("signal {}: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT"));
-      begin_drain();
-    });
+    // SIGHUP is caught so that a closed terminal or a careless `kill -HUP`
+    // never ends the server without a drain.
+    signals.emplace(ctx0, SIGINT, SIGTERM, SIGHUP);
+    wait_signal(*signals);
   }
   listener_->start();
   if (admin_) admin_->start();
   log_info(fmt::format("baton-server listening on {}:{} ({} threads, min {} members)", config_.host, port(),
                        shards_.size(), config_.min_members));
+  if (admin_) log_info(fmt::format("admin HTTP on {}:{}", config_.host, admin_->port()));
   flush_logs();  // whoever waits for us to listen should not wait for the periodic flush
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < shards_.size(); ++i) threads.emplace_back([s = shards_[i].get()] { s->run(); });
   shards_[0]->run();
   for (auto& t : threads) t.join();
+  ClosedCounts closed = listener_->closed();
+  for (auto& s : shards_)
+    for (std::size_t i = 0; i < closed.size(); ++i) closed[i] += s->closed()[i];
+  log_info(fmt::format("connections closed: {}", describe(closed)));
   log_info("baton-server stopped");
+}
+
+void Server::wait_signal(asio::signal_set& signals) {
+  signals.async_wait([this, &signals](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    if (sig == SIGHUP) {
+      log_info("signal SIGHUP: ignored (nothing to reload); SIGTERM drains");
+      wait_signal(signals);
+      return;
+    }
+    log_info(fmt::format("signal {}: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT"));
+    begin_drain();
+  });
 }
 
 void Server::stop() {

@@ -37,12 +37,15 @@ class Server {
 
  private:
   void begin_drain();
+  void wait_signal(asio::signal_set& signals);
 
   ServerConfig config_;
   TurnHistory history_;
   std::unique_ptr<Journal> journal_;
-  std::vector<std::unique_ptr<Shard>> shards_;
+  // Before shards_: the Slots inside sessions and handshakes count down on it
+  // while the shards are destroyed.
   std::atomic<std::size_t> clients_{0};
+  std::vector<std::unique_ptr<Shard>> shards_;
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<AdminHttp> admin_;
   std::atomic<bool> draining_{false};

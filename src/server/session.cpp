@@ -7,9 +7,11 @@
 
 namespace baton::server {
 
-Session::Session(Shard& shard, tcp::socket socket, Slot slot, MemberId id, Identity who, std::string leftover)
+Session::Session(Shard& shard, tcp::socket socket, Slot slot, MemberId id, Identity who, std::string leftover,
+                 std::optional<std::string> legacy_first)
     : shard_(shard), socket_(std::move(socket)), slot_(std::move(slot)), id_(id), who_(std::move(who)),
-      leftover_(std::move(leftover)), lines_(shard.config().max_line), last_heard_(Clock::now()) {
+      leftover_(std::move(leftover)), legacy_first_(std::move(legacy_first)), lines_(shard.config().max_line),
+      last_heard_(Clock::now()) {
   boost::system::error_code ec;
   socket_.set_option(tcp::no_delay(true), ec);  // a turn is a small message that must leave now
   socket_.non_blocking(true, ec);               // flush() writes directly, without a wake-up
@@ -29,7 +31,10 @@ asio::awaitable<void> Session::read_loop() {
     auto [ec, n] = co_await socket_.async_read_some(asio::buffer(rbuf_), use_tuple);
     if (ec || n == 0) break;
     last_heard_ = Clock::now();
-    if (failed_) continue;  // lingering after an error: discard until the peer closes
+    if (ended_) continue;  // lingering after an error: discard until the peer closes
+    if (suspended_) shard_.resume(*this);  // any byte shows a revoked member is alive
+    boost::system::error_code aec;
+    more_coming_ = n == rbuf_.size() && socket_.available(aec) > 0;
     on_bytes(std::string_view(rbuf_.data(), n));
     shard_.flush_dirty();
   }
@@ -45,12 +50,12 @@ void Session::on_bytes(std::string_view bytes) {
     return;
   }
   lines_.append(bytes);
-  while (!failed_) {
+  while (!ended_) {
     auto line = lines_.next();
     if (!line) break;
     on_v1_line(*line);
   }
-  if (!failed_ && lines_.overflow()) fail(v1::code::line_too_long, "a line is longer than the limit");
+  if (!ended_ && lines_.overflow()) fail(v1::code::line_too_long, "a line is longer than the limit");
 }
 
 void Session::on_v1_line(std::string_view line) {
@@ -74,7 +79,7 @@ void Session::on_v1_line(std::string_view line) {
     case v1::Verb::bye:
       shard_.leave(*this);
       v1::put_bye(out_);
-      end();  // nothing more is read from a peer that said goodbye
+      end(Closed::bye);  // nothing more is read from a peer that said goodbye
       flush();
       return;
     default:
@@ -84,7 +89,7 @@ void Session::on_v1_line(std::string_view line) {
 }
 
 void Session::on_legacy_bytes(std::string_view bytes) {
-  switch (legacy_.append(bytes)) {
+  switch (legacy_.append(bytes, more_coming_)) {
     case legacy::MessageReader::Result::incomplete:
       return;
     case legacy::MessageReader::Result::invalid:
@@ -92,7 +97,12 @@ void Session::on_legacy_bytes(std::string_view bytes) {
       return;
     case legacy::MessageReader::Result::complete: {
       auto m = legacy_.take();
-      who_.name = std::move(m.name);  // the seed's client names itself in every message
+      // The seed's client names itself in every message; the name was fixed
+      // by its first one, so another name is a forgery, never logged.
+      if (m.name != who_.name) {
+        fail(v1::code::bad_frame, "a legacy client may not change its name");
+        return;
+      }
       shard_.submit(*this, 0, m.payload);
       return;
     }
@@ -118,6 +128,11 @@ void Session::deliver_ack(std::uint64_t turn) {
 void Session::deliver_event(std::uint64_t turn, std::string_view name, std::string_view payload) {
   v1::put_event(out_, turn, name, payload);
 }
+void Session::deliver_ping(std::string_view token) {
+  if (who_.wire != Wire::v1) return;
+  v1::put_ping(out_, token);
+  last_pinged_ = Clock::now();
+}
 
 void Session::flush() {
   if (out_.empty() || !socket_.is_open()) return;
@@ -125,6 +140,7 @@ void Session::flush() {
     // A peer that does not read must not grow our memory: drop it.
     log_info(fmt::format("{} dropped: more than {} bytes unread", who_.name, shard_.config().max_queued));
     out_.clear();
+    if (!ended_) end(Closed::slow_consumer);
     shard_.leave(*this);
     close();
     return;
@@ -139,7 +155,7 @@ void Session::flush() {
   }
   out_.erase(0, n);
   if (out_.empty()) {
-    if (failed_) half_close();
+    if (ended_) half_close();
     return;
   }
   writing_ = true;
@@ -159,12 +175,12 @@ asio::awaitable<void> Session::write_loop() {
     }
   }
   writing_ = false;
-  if (failed_) half_close();
+  if (ended_) half_close();
 }
 
-void Session::fail(std::string_view code, std::string_view text) {
-  if (failed_) return;
-  end();
+void Session::fail(std::string_view code, std::string_view text, Closed why) {
+  if (ended_) return;
+  end(why);
   shard_.leave(*this);  // the others carry on at once
   if (who_.wire == Wire::v1) v1::put_error(out_, code, text);
   log_info(fmt::format("{} dropped: {} {}", who_.name, code, text));
@@ -173,15 +189,16 @@ void Session::fail(std::string_view code, std::string_view text) {
 }
 
 void Session::shutdown_notice() {
-  if (failed_) return;
-  end();
+  if (ended_) return;
+  end(Closed::shutdown);
   if (who_.wire == Wire::v1) v1::put_shutdown(out_);
   flush();
   if (!writing_) half_close();
 }
 
-void Session::end() {
-  failed_ = true;
+void Session::end(Closed why) {
+  ended_ = true;
+  reason_ = why;
   ended_at_ = Clock::now();
 }
 

@@ -2,11 +2,14 @@
 // Reads bytes, decodes them with the connection's codec (v1 or legacy), hands
 // each request to the shard, and writes what the shard delivers, coalescing
 // everything delivered in one event-loop pass into one write.
+// A legacy peer (the seed's client) is sent exactly one GO per turn and
+// nothing else: every other delivery is a no-op for it (docs/PROTOCOL.md).
 // Thread: everything here runs on the owning shard's thread only.
 #pragma once
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +17,7 @@
 #include "core/ring.hpp"
 #include "core/v1_codec.hpp"
 #include "server/asio.hpp"
+#include "server/close_reason.hpp"
 #include "server/slot.hpp"
 
 namespace baton::server {
@@ -27,23 +31,30 @@ struct Identity {
   Wire wire = Wire::v1;
   bool watcher = false;
   std::string ring = "default";
-  std::string name;  // legacy: a placeholder until the first message names it
+  std::string name;  // legacy: fixed by its answer to the probe
 };
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(Shard& shard, tcp::socket socket, Slot slot, MemberId id, Identity who, std::string leftover);
+  Session(Shard& shard, tcp::socket socket, Slot slot, MemberId id, Identity who, std::string leftover,
+          std::optional<std::string> legacy_first);
 
   void start();  // spawns the reader; the shard already registered us
 
   MemberId id() const noexcept { return id_; }
   const Identity& who() const noexcept { return who_; }
-  bool open() const noexcept { return !failed_ && socket_.is_open(); }
   Clock::time_point last_heard() const noexcept { return last_heard_; }
+  Clock::time_point last_pinged() const noexcept { return last_pinged_; }
   // Set once fail()/shutdown_notice()/BYE ended the conversation; the shard
   // closes the socket when the peer has not closed within its linger time.
-  bool ended() const noexcept { return failed_; }
+  bool ended() const noexcept { return ended_; }
   Clock::time_point ended_at() const noexcept { return ended_at_; }
+  Closed closed_reason() const noexcept { return reason_; }
+  // Revoked and not yet heard from since: the next bytes it sends resume it.
+  void set_suspended(bool on) noexcept { suspended_ = on; }
+  // Legacy: its answer to the probe, to be committed as its first turn's send.
+  bool has_legacy_first() const noexcept { return legacy_first_.has_value(); }
+  std::optional<std::string> take_legacy_first() { return std::exchange(legacy_first_, std::nullopt); }
 
   // Deliveries append to the output buffer; flush() writes it.
   void deliver_welcome(std::uint64_t heartbeat_ms);
@@ -52,11 +63,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void deliver_revoked(std::uint64_t turn);
   void deliver_ack(std::uint64_t turn);
   void deliver_event(std::uint64_t turn, std::string_view name, std::string_view payload);
+  void deliver_ping(std::string_view token);
   void flush();
 
   // The error funnel of this layer: tells the peer why (v1), leaves the ring,
-  // half-closes, and discards input until the peer closes or linger ends.
-  void fail(std::string_view code, std::string_view text);
+  // half-closes, and discards input until the peer closes or kLinger ends.
+  void fail(std::string_view code, std::string_view text, Closed why = Closed::error);
   // Server shutdown: SHUTDOWN notice (v1), then half-close.
   void shutdown_notice();
   // Closes the socket now (linger expired, or hard stop).
@@ -69,7 +81,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_v1_line(std::string_view line);
   void on_legacy_bytes(std::string_view bytes);
   void half_close();
-  void end();
+  void end(Closed why);
 
   Shard& shard_;
   tcp::socket socket_;
@@ -77,14 +89,19 @@ class Session : public std::enable_shared_from_this<Session> {
   MemberId id_;
   Identity who_;
   std::string leftover_;        // bytes read by the handshake after HELLO
+  std::optional<std::string> legacy_first_;
   v1::LineReader lines_;
   legacy::MessageReader legacy_;
   std::string out_;             // delivered, not yet written
   std::string sending_;         // owned by the async write in flight
   bool writing_ = false;
-  bool failed_ = false;         // after fail()/shutdown_notice(): input is discarded
+  bool ended_ = false;          // after fail()/shutdown_notice()/BYE: input is discarded
+  bool suspended_ = false;
+  bool more_coming_ = false;    // the last read filled rbuf_ and the socket holds more
+  Closed reason_ = Closed::peer_closed;
   Clock::time_point ended_at_{};
   Clock::time_point last_heard_;
+  Clock::time_point last_pinged_{};
   std::array<char, 1024> rbuf_{};  // per connection, so kept small: 10,000 idle clients must fit 64 MB
 };
 

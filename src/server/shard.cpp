@@ -6,20 +6,25 @@
 
 #include <fmt/format.h>
 
+#include "server/farewell.hpp"
 #include "server/log.hpp"
 
 namespace baton::server {
 namespace {
 
-constexpr auto kLinger = std::chrono::seconds(2);      // after an error, the peer's time to read it and close
-constexpr auto kSweepEvery = std::chrono::milliseconds(250);
+constexpr auto kSweepEvery = std::chrono::milliseconds(250);  // heartbeats, idle and linger checks, at most this far apart
+constexpr auto kMinTick = std::chrono::milliseconds(5);
+constexpr std::string_view kRevokedPing = "revoked";  // token of the PING that asks a revoked member to show life
 
 std::uint64_t ms(std::chrono::milliseconds d) { return static_cast<std::uint64_t>(d.count()); }
 
-// Turn deadlines are checked on a tick, so the tick must be a fraction of the timeout.
+// Deadlines and heartbeats are checked on a tick, so the tick must be a
+// fraction of the shortest of them.
 std::chrono::milliseconds tick_period(const ServerConfig& c) {
-  if (c.turn_timeout.count() <= 0) return kSweepEvery;
-  return std::clamp(c.turn_timeout / 10, std::chrono::milliseconds(5), kSweepEvery);
+  auto p = std::chrono::milliseconds(kSweepEvery);
+  for (auto d : {c.turn_timeout / 10, c.heartbeat / 4, c.idle_timeout / 4})
+    if (d.count() > 0) p = std::min(p, d);
+  return std::max(p, std::chrono::milliseconds(kMinTick));
 }
 
 }  // namespace
@@ -32,19 +37,18 @@ void Shard::run() {
   ctx_.run();
 }
 
-void Shard::adopt(int fd, bool v6, MemberId id, Identity who, std::string leftover, Slot slot) {
-  asio::post(ctx_, [this, fd, v6, id, who = std::move(who), leftover = std::move(leftover),
-                    slot = std::move(slot)]() mutable {
+void Shard::adopt(Handoff h) {
+  asio::post(ctx_, [this, h = std::move(h)]() mutable {
     tcp::socket sock(ctx_);
     boost::system::error_code ec;
-    sock.assign(v6 ? tcp::v6() : tcp::v4(), fd, ec);
+    sock.assign(h.v6 ? tcp::v6() : tcp::v4(), h.fd, ec);
     if (ec) {
-      ::close(fd);
+      ::close(h.fd);
       return;
     }
-    auto s = std::make_shared<Session>(*this, std::move(sock), std::move(slot), id, std::move(who),
-                                       std::move(leftover));
-    sessions_.emplace(id, s);
+    auto s = std::make_shared<Session>(*this, std::move(sock), std::move(h.slot), h.id, std::move(h.who),
+                                       std::move(h.leftover), std::move(h.legacy_first));
+    sessions_.emplace(h.id, s);
     if (draining_) s->shutdown_notice();
     else enter(s);
     s->start();
@@ -55,11 +59,11 @@ void Shard::adopt(int fd, bool v6, MemberId id, Identity who, std::string leftov
 void Shard::enter(const std::shared_ptr<Session>& s) {
   const Identity& who = s->who();
   RingState& rs = ring_named(who.ring);
-  if (who.wire == Wire::v1 && !who.watcher) {
-    if (!rs.names.emplace(who.name, s->id()).second) {
-      s->fail(v1::code::name_taken, fmt::format("name {} is already in ring {}", who.name, who.ring));
-      return;
-    }
+  if (!who.watcher && !rs.names.emplace(who.name, s->id()).second) {
+    // A legacy peer is told nothing (its protocol has no error) and must not
+    // speak in a live member's name; a v1 peer gets NAME_TAKEN.
+    s->fail(v1::code::name_taken, fmt::format("name {} is already in ring {}", who.name, who.ring));
+    return;
   }
   seat_.emplace(s->id(), &rs);
   s->deliver_welcome(ms(config_.heartbeat));
@@ -107,7 +111,7 @@ void Shard::submit(Session& s, std::uint64_t turn, std::string_view payload) {
   }
   if (journal_ && !journal_->append_send(rs.name, turn, s.who().name, payload)) {
     log_warn("journal write failed; the send is not acknowledged");
-    s.fail("JOURNAL", "the journal could not be written");
+    s.fail(v1::code::journal, "the journal could not be written");
     apply(rs);
     return;
   }
@@ -121,6 +125,14 @@ void Shard::submit(Session& s, std::uint64_t turn, std::string_view payload) {
   apply(rs);
   mark_dirty(s);
   for (Session* w : rs.watchers) mark_dirty(*w);
+}
+
+void Shard::resume(Session& s) {
+  s.set_suspended(false);
+  const auto seat = seat_.find(s.id());
+  if (seat == seat_.end()) return;
+  seat->second->ring.resume(s.id(), effects_);
+  apply(*seat->second);
 }
 
 void Shard::leave(Session& s) {
@@ -139,39 +151,89 @@ void Shard::leave(Session& s) {
   apply(rs);
 }
 
-void Shard::forget(Session& s) { sessions_.erase(s.id()); }
+void Shard::forget(Session& s) {
+  count(closed_, s.closed_reason());
+  sessions_.erase(s.id());
+}
 
 void Shard::apply(RingState& rs) {
   for (const Effect& e : effects_) {
-    const auto it = sessions_.find(e.member);
-    if (it == sessions_.end()) continue;
-    Session& s = *it->second;
-    if (s.ended()) continue;  // nothing more is said to a peer we said goodbye to
-    switch (e.kind) {
-      case Effect::Kind::grant:
-        rs.deadline = Clock::now() + config_.turn_timeout;
-        if (journal_) journal_->append_grant(rs.name, e.value);
-        s.deliver_grant(e.value, ms(config_.turn_timeout));
-        break;
-      case Effect::Kind::revoke:
-        log_info(fmt::format("{} revoked: turn {} of ring {} timed out", s.who().name, e.value, rs.name));
-        s.deliver_revoked(e.value);
-        break;
-      case Effect::Kind::queue:
-        s.deliver_queue(e.value);
-        break;
+    if (e.kind == Effect::Kind::grant) {
+      // Every grant is armed and journaled, whether or not its holder is
+      // still there to be told (it may be leaving during a drain).
+      const auto it = sessions_.find(e.member);
+      rs.deadline = deadline_for(it == sessions_.end() ? nullptr : it->second.get(), Clock::now());
+      if (journal_) journal_->append_grant(rs.name, e.value);
     }
-    mark_dirty(s);
+    const auto it = sessions_.find(e.member);
+    if (it == sessions_.end() || it->second->ended()) continue;  // nothing more is said to a peer we said goodbye to
+    deliver(rs, e, *it->second);
   }
   effects_.clear();
+  run_deferred();
+}
+
+void Shard::deliver(RingState& rs, const Effect& e, Session& s) {
+  switch (e.kind) {
+    case Effect::Kind::grant:
+      if (s.has_legacy_first()) {
+        // The seed's client already answered our probe: that answer is this turn's send.
+        deferred_.push_back({Deferred::Kind::commit_first, s.id(), e.value});
+        return;
+      }
+      s.deliver_grant(e.value, ms(config_.turn_timeout));
+      break;
+    case Effect::Kind::revoke:
+      log_info(fmt::format("{} revoked: turn {} of ring {} timed out", s.who().name, e.value, rs.name));
+      if (s.who().wire == Wire::legacy) {
+        // A seed client that does not answer GO is gone or stuck; it can't be told.
+        deferred_.push_back({Deferred::Kind::drop_legacy, s.id(), e.value});
+        return;
+      }
+      s.deliver_revoked(e.value);
+      s.deliver_ping(kRevokedPing);  // a live client answers at once and is queued again
+      s.set_suspended(true);
+      break;
+    case Effect::Kind::queue:
+      s.deliver_queue(e.value);
+      break;
+  }
+  mark_dirty(s);
+}
+
+void Shard::run_deferred() {
+  if (applying_) return;  // the outermost call drains the list
+  applying_ = true;
+  for (std::size_t i = 0; i < deferred_.size(); ++i) {
+    const Deferred d = deferred_[i];
+    const auto it = sessions_.find(d.member);
+    if (it == sessions_.end() || it->second->ended()) continue;
+    Session& s = *it->second;
+    if (d.kind == Deferred::Kind::drop_legacy) {
+      s.fail("TURN_TIMEOUT", fmt::format("turn {} not answered", d.turn), Closed::turn_timeout);
+    } else if (auto payload = s.take_legacy_first()) {
+      submit(s, d.turn, *payload);
+    }
+  }
+  deferred_.clear();
+  applying_ = false;
+}
+
+Clock::time_point Shard::deadline_for(const Session* holder, Clock::time_point now) const {
+  if (config_.turn_timeout.count() > 0) return now + config_.turn_timeout;
+  // Even with no turn timeout, a seed client that stopped answering GO must
+  // not hold the ring for ever: it can't be pinged, so its silence is the sign.
+  if (holder && holder->who().wire == Wire::legacy && config_.idle_timeout.count() > 0)
+    return now + config_.idle_timeout;
+  return Clock::time_point::max();
 }
 
 void Shard::flush_dirty() {
   // flush() may drop a session, which may deliver to others: loop until quiet.
   while (!dirty_.empty()) {
-    auto batch = std::move(dirty_);
-    dirty_.clear();
-    for (auto& s : batch) s->flush();
+    std::swap(dirty_, flushing_);
+    for (auto& s : flushing_) s->flush();
+    flushing_.clear();
   }
 }
 
@@ -194,7 +256,7 @@ asio::awaitable<void> Shard::tick_loop() {
     co_await timer.async_wait(use_tuple);
     const auto now = Clock::now();
     const bool sweep = now >= next_sweep;
-    if (sweep) next_sweep = now + kSweepEvery;
+    if (sweep) next_sweep = now + period * 4;
     tick(now, sweep);
     flush_dirty();
     if (draining_ && (sessions_.empty() || now >= drain_deadline_)) {
@@ -205,26 +267,40 @@ asio::awaitable<void> Shard::tick_loop() {
   }
 }
 
-void Shard::tick(Clock::time_point now, bool sweep) {
-  if (config_.turn_timeout.count() > 0 && !draining_) {
+void Shard::tick(Clock::time_point now, bool do_sweep) {
+  if (!draining_) {
     for (auto& [name, rs] : rings_) {
       if (rs->ring.holder() && now >= rs->deadline) {
+        rs->deadline = Clock::time_point::max();
         rs->ring.expire(rs->ring.turn(), effects_);
         apply(*rs);
       }
     }
   }
-  if (!sweep) return;
+  if (do_sweep) sweep(now);
+}
+
+// Heartbeats: a v1 client we have not heard from for a heartbeat is pinged
+// (so a client that only ever reads is kept alive by answering), and one
+// silent for the idle timeout is gone. Lingering sockets are closed.
+void Shard::sweep(Clock::time_point now) {
   std::vector<std::shared_ptr<Session>> idle;
   for (auto& [id, s] : sessions_) {
     if (s->ended()) {
       if (now - s->ended_at() > kLinger) s->close();
-    } else if (s->who().wire == Wire::v1 && config_.idle_timeout.count() > 0 &&
-               now - s->last_heard() > config_.idle_timeout) {
+      continue;
+    }
+    if (s->who().wire != Wire::v1) continue;  // the seed's client can't be pinged; see deadline_for
+    const auto silent = now - s->last_heard();
+    if (config_.idle_timeout.count() > 0 && silent > config_.idle_timeout) {
       idle.push_back(s);
+    } else if (config_.heartbeat.count() > 0 && silent >= config_.heartbeat &&
+               now - s->last_pinged() >= config_.heartbeat) {
+      s->deliver_ping("hb");
+      mark_dirty(*s);
     }
   }
-  for (auto& s : idle) s->fail(v1::code::idle_timeout, "nothing heard within the idle timeout");
+  for (auto& s : idle) s->fail(v1::code::idle_timeout, "nothing heard within the idle timeout", Closed::idle);
 }
 
 }  // namespace baton::server

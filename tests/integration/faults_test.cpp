@@ -210,12 +210,18 @@ TEST(Faults, LegacyPeerSendingOutOfTurnIsClosed) {
   EXPECT_EQ(a.line(), "BATON 1");
   RawPeer b(srv.port());
   EXPECT_EQ(b.line(), "BATON 1");
-  // Both stay silent: legacy. One of them gets GO (whoever joined first).
-  std::string ga = a.bytes(1s), gb = b.bytes(1s);
-  ASSERT_TRUE((ga == "GO") != (gb == "GO")) << "a=" << ga << " b=" << gb;
-  RawPeer& waiter = ga == "GO" ? b : a;
-  waiter.send("Client9:1");
-  EXPECT_TRUE(waiter.closed_within());
+  // Both stay silent: each is probed with one GO and is nobody's holder yet.
+  EXPECT_EQ(a.bytes(1s), "GO");
+  EXPECT_EQ(b.bytes(1s), "GO");
+  a.send("Client9:1");
+  std::this_thread::sleep_for(100ms);
+  b.send("Client8:2");
+  // Both answers are committed as turns 1 and 2; a holds turn 3 and is sent GO.
+  EXPECT_EQ(a.bytes(1s), "GO");
+  b.send("Client8:4");  // not its turn
+  EXPECT_TRUE(b.closed_within());
+  a.send("Client9:3");
+  EXPECT_FALSE(a.closed_within(300ms)) << "the holder carries on";
 }
 
 }  // namespace

@@ -128,16 +128,22 @@ TEST(Turns, SilentHolderIsRevokedAndTheRingMovesOn) {
   const auto grant = a.line_starting("GRANT ");
   ASSERT_TRUE(grant);
   EXPECT_EQ(*grant, "GRANT 1 200");
-  // a says nothing: after the timeout it is told, and b holds turn 2.
+  // a says nothing: after the timeout it is told, asked to show life, and b holds turn 2.
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_EQ(a.line_starting("REVOKED "), "REVOKED 1");
   EXPECT_GE(std::chrono::steady_clock::now() - t0, 150ms);
+  EXPECT_EQ(a.line(), "PING revoked");
   EXPECT_EQ(b.await_grant().turn, 2u);
   EXPECT_EQ(b.send("b"), 2u);
-  // a is still a member: it gets turn 3 and may use it.
-  EXPECT_EQ(a.line_starting("GRANT "), "GRANT 3 200");
-  a.send("SEND 3 late-but-fine\n");
-  EXPECT_EQ(a.line_starting("ACK "), "ACK 3");
+  // a is suspended until it is heard from: b goes again rather than wait on a.
+  EXPECT_EQ(b.await_grant().turn, 3u);
+  a.send("PONG revoked\n");
+  std::this_thread::sleep_for(50ms);  // let the PONG arrive before b's send
+  EXPECT_EQ(b.send("b"), 3u);
+  // Alive again, a is back in the ring behind b and may use its turn.
+  EXPECT_EQ(a.line_starting("GRANT "), "GRANT 4 200");
+  a.send("SEND 4 late-but-fine\n");
+  EXPECT_EQ(a.line_starting("ACK "), "ACK 4");
 }
 
 TEST(Turns, PingIsAnsweredAndByeLeavesCleanly) {

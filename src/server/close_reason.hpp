@@ -1,0 +1,43 @@
+// Why connections end, counted by reason: one counter array per single
+// writer (each shard, the listener), summed by whoever reads them after the
+// writers stopped (today the end-of-run log line; later /metrics).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace baton::server {
+
+enum class Closed : std::uint8_t {
+  bye,            // the client said BYE
+  peer_closed,    // EOF or a reset from the peer
+  error,          // a protocol error: ERROR <code> was sent (or, legacy, the connection dropped)
+  slow_consumer,  // more than --max-queued bytes unread
+  idle,           // nothing heard for --idle-timeout
+  turn_timeout,   // a legacy holder that never answered its GO
+  shutdown,       // the server drained
+  refused,        // handshake refused: HELLO_TIMEOUT, BAD_FRAME, BAD_VERSION, LINE_TOO_LONG
+  server_full,    // --max-clients reached or out of descriptors
+  count_
+};
+
+inline constexpr std::array<std::string_view, static_cast<std::size_t>(Closed::count_)> kClosedNames = {
+    "bye", "peer_closed", "error", "slow_consumer", "idle", "turn_timeout", "shutdown", "refused", "server_full"};
+
+using ClosedCounts = std::array<std::uint64_t, static_cast<std::size_t>(Closed::count_)>;
+
+inline void count(ClosedCounts& c, Closed why) { ++c[static_cast<std::size_t>(why)]; }
+
+inline std::string describe(const ClosedCounts& c) {
+  std::string out;
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    if (c[i] == 0) continue;
+    if (!out.empty()) out += ", ";
+    out += std::string(kClosedNames[i]) + " " + std::to_string(c[i]);
+  }
+  return out.empty() ? "none" : out;
+}
+
+}  // namespace baton::server
