@@ -1,5 +1,9 @@
 // Named bounds shared by the codecs, the server and the client library.
-// Every limit the server enforces on a peer lives here or in ServerConfig.
+// Limits the server enforces on a peer live here, in ServerConfig (flags), or
+// next to the one place that uses them: kLinger (server/farewell.hpp),
+// kAcceptRetry (server/accept.hpp), the admin port's kMaxRequest and
+// kRequestDeadline (server/admin_http.cpp), the read buffers (session.hpp,
+// listener.cpp). docs/ARCHITECTURE.md lists them all.
 #pragma once
 
 #include <cstddef>

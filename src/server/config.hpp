@@ -15,7 +15,8 @@ using std::chrono::milliseconds;
 struct ServerConfig {
   std::string host = "0.0.0.0";
   std::uint16_t port = 5001;        // 0: any free port (Server::port() tells which)
-  std::uint16_t admin_port = 9090;  // HTTP /livez, /readyz; 0: off
+  std::uint16_t admin_port = 9090;  // HTTP /livez, /readyz; 0: any free port (logged)
+  bool admin = true;                // false: no admin port
   std::size_t min_members = 2;      // members a ring needs before its first grant
   std::size_t max_clients = 16384;  // connections at once; more get SERVER_FULL
   milliseconds turn_timeout{30000}; // holder loses the baton after this; 0: never

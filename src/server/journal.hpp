@@ -5,7 +5,7 @@
 //   S <ring> <turn> <name> <payload>     an accepted send
 //   G <ring> <turn>                      a grant (not synced: see docs/ARCHITECTURE.md)
 //
-// Thread: append() may be called from every shard at once: each record is one
+// Thread: append_send() and append_grant() may be called from every shard at once: each record is one
 // write(2) to an O_APPEND file, which the kernel keeps whole; no lock is taken.
 #pragma once
 

@@ -32,8 +32,10 @@ std::optional<int> parse_options(int argc, char** argv, ServerConfig& c) {
   app.add_option("--host", c.host, "Address to listen on")->envname("BATON_HOST")->capture_default_str();
   app.add_option("--port", c.port, "TCP port for clients (v1 and the seed's legacy protocol); 0 = any")
       ->envname("BATON_PORT")->capture_default_str();
-  app.add_option("--admin-port", c.admin_port, "HTTP port for /livez and /readyz; 0 = off")
+  app.add_option("--admin-port", c.admin_port, "HTTP port for /livez and /readyz; 0 = any (logged)")
       ->envname("BATON_ADMIN_PORT")->capture_default_str();
+  bool no_admin = false;
+  app.add_flag("--no-admin", no_admin, "No admin HTTP port")->envname("BATON_NO_ADMIN");
   app.add_option("--min-members", c.min_members, "Members a ring needs before its first grant")
       ->envname("BATON_MIN_MEMBERS")->capture_default_str()->check(CLI::Range(1, 1000000));
   app.add_option("--max-clients", c.max_clients, "Connections at once; more are refused with SERVER_FULL")
@@ -71,6 +73,7 @@ std::optional<int> parse_options(int argc, char** argv, ServerConfig& c) {
   }
   c.log_json = format == "json";
   c.log_turns = !quiet;
+  c.admin = !no_admin;
   return std::nullopt;
 }
 

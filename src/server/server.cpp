@@ -48,7 +48,7 @@ Server::Server(ServerConfig config) : config_(std::move(config)) {
   if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>(config_, journal_.get(), history_));
   listener_ = std::make_unique<Listener>(shards_[0]->context(), config_, shards_, clients_);
-  if (config_.admin_port != 0) {
+  if (config_.admin) {
     const tcp::endpoint ep(asio::ip::make_address(config_.host), config_.admin_port);
     admin_ = std::make_unique<AdminHttp>(shards_[0]->context(), ep, [this] { return !draining_.load(); });
   }

@@ -18,8 +18,17 @@ Session::Session(Shard& shard, tcp::socket socket, Slot slot, MemberId id, Ident
 }
 
 void Session::start() {
+  // A read loop that throws is a bug of ours: log it and let the peer go, so
+  // that its seat is not held by a connection nobody reads any more.
   asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->read_loop(); },
-                 detached_logged);
+                 [self = shared_from_this()](std::exception_ptr e) {
+                   if (!e) return;
+                   log_coroutine_exception(e);
+                   self->end(Closed::error);
+                   self->shard_.leave(*self);
+                   self->close();
+                   self->shard_.forget(*self);
+                 });
 }
 
 asio::awaitable<void> Session::read_loop() {

@@ -175,7 +175,7 @@ TEST(Faults, SilentClientIsDroppedWhenLegacyDetectionIsOff) {
   EXPECT_EQ(err->rfind("ERROR HELLO_TIMEOUT ", 0), 0u) << *err;
 }
 
-TEST(Faults, WatcherThatNeverReadsIsDroppedAndMemoryStaysBounded) {
+TEST(Faults, WatcherThatNeverReadsIsDroppedAtMaxQueued) {
   auto cfg = TestServer::defaults();
   cfg.max_queued = 64 * 1024;
   TestServer srv(cfg);

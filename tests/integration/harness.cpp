@@ -21,7 +21,7 @@ server::ServerConfig TestServer::defaults() {
   server::ServerConfig c;
   c.host = "127.0.0.1";
   c.port = 0;
-  c.admin_port = 0;
+  c.admin = false;
   c.threads = 2;
   c.legacy_after = 150ms;
   c.hello_timeout = 1s;

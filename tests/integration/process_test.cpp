@@ -38,12 +38,14 @@ class ServerProcess {
       ::execv(argv[0], argv.data());
       ::_exit(127);
     }
-    const std::string marker = "listening on 127.0.0.1:";
-    for (int i = 0; i < 250 && port_ == 0; ++i) {
+    const std::string marker = "listening on 127.0.0.1:", admin_marker = "admin HTTP on 127.0.0.1:";
+    for (int i = 0; i < 250 && (port_ == 0 || admin_port_ == 0); ++i) {
       std::this_thread::sleep_for(20ms);
       const std::string l = log();
       if (const auto at = l.find(marker); at != std::string::npos)
         port_ = static_cast<std::uint16_t>(std::stoi(l.substr(at + marker.size())));
+      if (const auto at = l.find(admin_marker); at != std::string::npos)
+        admin_port_ = static_cast<std::uint16_t>(std::stoi(l.substr(at + admin_marker.size())));
     }
   }
   ~ServerProcess() {
@@ -54,6 +56,7 @@ class ServerProcess {
     std::filesystem::remove(log_);
   }
   std::uint16_t port() const { return port_; }
+  std::uint16_t admin_port() const { return admin_port_; }
   // Sends sig; returns the exit code if it exits within timeout, else -1.
   int signal_and_wait(int sig, std::chrono::milliseconds timeout) {
     ::kill(pid_, sig);
@@ -76,6 +79,7 @@ class ServerProcess {
  private:
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
+  std::uint16_t admin_port_ = 0;
   std::filesystem::path log_;
 };
 
@@ -180,8 +184,9 @@ TEST(Process, WatcherPrintsTheOrderedStreamAndJsonLogsParse) {
 }
 
 TEST(Process, ReadyzTurns503WhileDraining) {
-  const std::uint16_t admin = free_port();
-  ServerProcess srv({"--admin-port", std::to_string(admin), "--drain-timeout", "2s"});
+  ServerProcess srv({"--drain-timeout", "2s"});
+  const std::uint16_t admin = srv.admin_port();
+  ASSERT_NE(admin, 0) << srv.log();
   auto probe = [&](const std::string& path) {
     RawPeer p(admin);
     p.send("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");

@@ -27,7 +27,7 @@ TEST(V1Codec, EveryMessageRoundTrips) {
   put_hello(o, false, "ring-1", "alice");
   EXPECT_EQ(o, "HELLO 1 member ring-1 alice\n");
   l = line_of(o);
-  m = parse(l);
+    m = parse(l);
   ASSERT_TRUE(m);
   EXPECT_EQ(m->verb, Verb::hello);
   EXPECT_FALSE(m->watcher);
@@ -37,14 +37,14 @@ TEST(V1Codec, EveryMessageRoundTrips) {
   o.clear();
   put_hello(o, true, "r", "w");
   l = line_of(o);
-  m = parse(l);
+    m = parse(l);
   ASSERT_TRUE(m);
   EXPECT_TRUE(m->watcher);
 
   o.clear();
   put_welcome(o, "r", "alice", 10000);
   l = line_of(o);
-  m = parse(l);
+    m = parse(l);
   ASSERT_TRUE(m);
   EXPECT_EQ(m->verb, Verb::welcome);
   EXPECT_EQ(m->number2, 10000u);
@@ -52,7 +52,7 @@ TEST(V1Codec, EveryMessageRoundTrips) {
   o.clear();
   put_grant(o, 18446744073709551615ull, 30000);
   l = line_of(o);
-  m = parse(l);
+    m = parse(l);
   ASSERT_TRUE(m);
   EXPECT_EQ(m->verb, Verb::grant);
   EXPECT_EQ(m->number, 18446744073709551615ull);
@@ -61,7 +61,7 @@ TEST(V1Codec, EveryMessageRoundTrips) {
   o.clear();
   put_send(o, 7, "hello  world\twith tab");
   l = line_of(o);
-  m = parse(l);
+    m = parse(l);
   ASSERT_TRUE(m);
   EXPECT_EQ(m->verb, Verb::send);
   EXPECT_EQ(m->number, 7u);
@@ -70,7 +70,7 @@ TEST(V1Codec, EveryMessageRoundTrips) {
   o.clear();
   put_event(o, 9, "bob", "x y");
   l = line_of(o);
-  m = parse(l);
+    m = parse(l);
   ASSERT_TRUE(m);
   EXPECT_EQ(m->verb, Verb::event);
   EXPECT_EQ(m->name, "bob");
@@ -79,7 +79,7 @@ TEST(V1Codec, EveryMessageRoundTrips) {
   o.clear();
   put_error(o, code::stale_turn, "turn 1 is not the current turn 2");
   l = line_of(o);
-  m = parse(l);
+    m = parse(l);
   ASSERT_TRUE(m);
   EXPECT_EQ(m->code, "STALE_TURN");
   EXPECT_EQ(m->text, "turn 1 is not the current turn 2");
@@ -89,7 +89,7 @@ TEST(V1Codec, EveryMessageRoundTrips) {
     o.clear();
     put(o, 12);
     l = line_of(o);
-  m = parse(l);
+    m = parse(l);
     ASSERT_TRUE(m);
     EXPECT_EQ(m->verb, verb);
     EXPECT_EQ(m->number, 12u);
