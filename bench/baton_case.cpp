@@ -17,7 +17,7 @@ using Clock = std::chrono::steady_clock;
 
 RunResult run_baton(const CaseSpec& spec) {
   const std::size_t members = spec.members * spec.rings;
-  Child srv = spawn({spec.server_bin, "--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--min-members",
+  Child srv = spawn({spec.server_bin, "--host", "127.0.0.1", "--port", "0", "--no-admin", "--min-members",
                      std::to_string(spec.members), "--no-turn-log", "--idle-timeout", "0", "--turn-timeout", "0",
                      "--max-clients", std::to_string(members + 100)},
                     spec.cpu);

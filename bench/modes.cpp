@@ -19,7 +19,7 @@ namespace baton::bench {
 
 IdleResult run_idle(const std::string& server_bin, std::size_t clients) {
   raise_fd_limit();
-  Child srv = spawn({server_bin, "--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--min-members",
+  Child srv = spawn({server_bin, "--host", "127.0.0.1", "--port", "0", "--no-admin", "--min-members",
                      "1000000", "--idle-timeout", "0", "--max-clients", std::to_string(clients + 100)},
                     -1);
   const int port = std::stoi(wait_for_log(srv, "listening on 127.0.0.1:", std::chrono::seconds(10)));
@@ -58,7 +58,7 @@ std::map<std::string, double> strace_counts(const std::string& server_bin, std::
   char out[] = "/tmp/baton-strace-XXXXXX";
   ::close(::mkstemp(out));
   Child tracer = spawn({"strace", "-c", "-f", "-o", out, server_bin, "--host", "127.0.0.1", "--port", "0",
-                        "--admin-port", "0", "--no-turn-log", "--idle-timeout", "0", "--turn-timeout", "0",
+                        "--no-admin", "--no-turn-log", "--idle-timeout", "0", "--turn-timeout", "0",
                         "--threads", "1"},
                        -1);
   const int port = std::stoi(wait_for_log(tracer, "listening on 127.0.0.1:", std::chrono::seconds(20)));

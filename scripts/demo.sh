@@ -9,7 +9,7 @@ cmake --build --preset release --target baton-server baton-client
 bin=build/release/apps
 port=${BATON_PORT:-5001}
 log=$(mktemp)
-"$bin/baton-server/baton-server" --port "$port" --admin-port 0 >"$log" 2>&1 &
+"$bin/baton-server/baton-server" --port "$port" --no-admin >"$log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 50); do grep -q listening "$log" 2>/dev/null && break; sleep 0.1; done

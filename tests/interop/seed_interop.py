@@ -56,7 +56,7 @@ def wait_port(port, timeout=5.0):
 def seed_client_vs_baton_server(bins, tmp, seed):
     with open(os.path.join(tmp, "client.py"), "w") as f:
         f.write(extract(seed, "### 3.2"))
-    server = subprocess.Popen([os.path.join(bins, "baton-server", "baton-server"), "--admin-port", "0"],
+    server = subprocess.Popen([os.path.join(bins, "baton-server", "baton-server"), "--no-admin"],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert wait_port(5001), "baton-server did not listen on 5001"
