@@ -1,5 +1,6 @@
 // baton-bench: baton against the physical limit (TCP ping-pong) and against a
 // Redis token ring, in one run, spread over all cores and pinned to one.
+#include <sysexits.h>
 #include <unistd.h>
 
 #include <climits>
@@ -37,7 +38,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
     if (app.count("--syscalls") && plan.syscall_turns == 0) plan.syscall_turns = 20000;
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 64;
+    return app.exit(e) == 0 ? EX_OK : EX_USAGE;
   }
   try {
     const auto report = baton::bench::run_plan(plan);
@@ -45,7 +46,7 @@ int main(int argc, char** argv) {
     if (!json_out.empty()) std::ofstream(json_out) << baton::bench::to_json(report).dump(2) << "\n";
   } catch (const std::exception& e) {
     std::cerr << "\nbaton-bench: " << e.what() << "\n";
-    return 70;
+    return EX_SOFTWARE;
   }
   return 0;
 }

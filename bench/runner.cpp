@@ -1,5 +1,7 @@
 #include "runner.hpp"
 
+#include <sysexits.h>
+
 #include <cstdio>
 #include <map>
 #include <thread>
@@ -24,7 +26,7 @@ Report run_plan(const Plan& plan) {
     std::this_thread::sleep_for(budget);
     std::fprintf(stderr, "\nbaton-bench: still running after %llds; giving up\n",
                  static_cast<long long>(budget.count()));
-    std::_Exit(70);
+    std::_Exit(EX_SOFTWARE);
   }).detach();
   Report rep;
   rep.turns = plan.turns;
