@@ -1,6 +1,7 @@
 #include "server/accept.hpp"
 
 #include <fcntl.h>
+#include <cerrno>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -71,10 +72,20 @@ asio::awaitable<void> accept_each(tcp::acceptor& acceptor, std::string what,
     if (out_of_descriptors(ec) && spare.held()) {
       spare.release();
       const int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      const int err = errno;
       if (fd >= 0) on_exhausted(fd);
       spare.open();
-      warning.note(fmt::format("{}: out of file descriptors, refusing connections", what));
-      continue;  // no pause: the backlog is answered one by one
+      if (fd >= 0) {
+        warning.note(fmt::format("{}: out of file descriptors, refusing connections", what));
+        continue;  // no pause: the backlog is answered one by one
+      }
+      if (err == EAGAIN || err == EWOULDBLOCK) {
+        // accept() fails with EMFILE before it looks at the backlog, so an
+        // empty backlog looks the same: wait until a connection is really
+        // there, without another (failing) attempt.
+        co_await acceptor.async_wait(tcp::acceptor::wait_read, use_tuple);
+        continue;
+      }
     }
     warning.note(fmt::format("{}: accept failed: {}", what, ec.message()));
     asio::steady_timer pause(ex, kAcceptRetry);
