@@ -1,6 +1,8 @@
 // StdoutSink over real pipes and a file: lines arrive at once when idle, are
 // batched while more is queued, calls never block on a pipe nobody reads,
-// lines beyond the bound are dropped and reported once the pipe drains.
+// lines beyond the bound are dropped and reported once the pipe drains; and
+// the server's text log escapes payloads end to end.
+#include "server/log.hpp"
 #include "server/stdout_sink.hpp"
 
 #include <gtest/gtest.h>
@@ -195,6 +197,63 @@ TEST(StdoutSink, RegularFileIsWrittenInFull) {
   EXPECT_EQ(got.substr(0, 100), line_of(0) + "\n");
   EXPECT_EQ(got.substr(999 * 100), line_of(999) + "\n");
   std::fclose(f);
+}
+
+// Runs the server's logging with stdout on a pipe, then restores stdout and
+// returns what reached the pipe (gtest prints nothing in between).
+template <class F>
+std::string with_stdout_on(const Pipe& p, F f) {
+  std::fflush(stdout);
+  const int saved = ::dup(STDOUT_FILENO);
+  ::dup2(p.w, STDOUT_FILENO);
+  f();
+  ::dup2(saved, STDOUT_FILENO);
+  ::close(saved);
+  return p.read_all();
+}
+
+TEST(ServerLog, TextLogEscapesPayloads) {
+  Pipe p;
+  const std::string got = with_stdout_on(p, [] {
+    init_logging(false);
+    log_turn("r", 1, "alice", "pay \xE2\x80\xAE" "0001$ \x9B[2J \xC3\xA9\\");
+    log_turn("r", 2, "bob", "plain");
+    shutdown_logging();
+  });
+  EXPECT_EQ(got, "alice sent: pay \\u{202E}0001$ \\x9B[2J \xC3\xA9\\\nbob sent: plain\n");
+}
+
+TEST(ServerLog, JsonReportCountsEveryLineThatDidNotArrive) {
+  Pipe p;
+  const std::string filler = p.stall();
+  const int turns = 5000;  // ~120 B each in JSON: more than the sink holds
+  const std::string got = with_stdout_on(p, [&] {
+    init_logging(true);
+    for (int i = 1; i <= turns; ++i) log_turn("r", static_cast<std::uint64_t>(i), "alice", std::to_string(i));
+    p.grow();  // the reader is back before shutdown
+    shutdown_logging();
+  });
+  ASSERT_EQ(got.substr(0, filler.size()), filler);
+  // The report follows the lines written before it, and lines logged after
+  // the pipe grew may follow it: count what arrived and what was reported.
+  const std::string head = "{\"level\":\"warn\",\"msg\":\"", tail = " log lines dropped: stdout was blocked\"}";
+  int arrived = 0, reported = 0, reports = 0;
+  std::size_t at = filler.size();
+  for (std::size_t nl; (nl = got.find('\n', at)) != std::string::npos; at = nl + 1) {
+    const std::string line = got.substr(at, nl - at);
+    if (line.find("\"event\":\"turn\"") != std::string::npos) {
+      ++arrived;
+    } else {
+      ASSERT_EQ(line.substr(0, head.size()), head) << line;
+      ASSERT_EQ(line.substr(line.size() - tail.size()), tail) << line;
+      reported += std::stoi(line.substr(head.size()));
+      ++reports;
+    }
+  }
+  EXPECT_EQ(at, got.size());
+  EXPECT_GE(reports, 1);
+  EXPECT_LT(arrived, turns);
+  EXPECT_EQ(arrived + reported, turns);
 }
 
 }  // namespace
