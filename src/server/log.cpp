@@ -1,18 +1,21 @@
 #include "server/log.hpp"
 
+#include "core/log_escape.hpp"
 #include "server/asio.hpp"
+#include "server/stdout_sink.hpp"
 
 #include <chrono>
-#include <iostream>
+#include <memory>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/async.h>
-#include <spdlog/sinks/ostream_sink.h>
+#include <unistd.h>
 
 namespace baton::server {
 namespace {
 
 bool g_json = false;
+std::shared_ptr<StdoutSink> g_sink;  // kept past spdlog::shutdown() for the final drain
 
 std::string as_json(std::string_view level, nlohmann::json fields) {
   fields["level"] = level;
@@ -23,23 +26,47 @@ std::string as_json(std::string_view level, nlohmann::json fields) {
 
 void init_logging(bool json) {
   g_json = json;
-  std::ios::sync_with_stdio(false);  // let std::cout buffer; the flusher below bounds the delay
-  spdlog::init_thread_pool(8192, 1);  // slots are preallocated: 8192 x ~300 B
-  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(std::cout, /*force_flush=*/false);
-  // Block rather than drop: every accepted turn must reach the log.
-  auto logger = std::make_shared<spdlog::async_logger>("baton", sink, spdlog::thread_pool(),
-                                                       spdlog::async_overflow_policy::block);
-  logger->set_pattern(json ? "%v" : "%v");
+  spdlog::init_thread_pool(8192, 1);  // slots are preallocated: 8192 x ~300 B; one worker (StdoutSink's contract)
+  // Weak: the registry owns the pool; these hooks must not keep it (and its thread) alive.
+  std::weak_ptr<spdlog::details::thread_pool> pool = spdlog::thread_pool();
+  StdoutSink::Hooks hooks;
+  hooks.dropped_line = [json](std::uint64_t n) {
+    const std::string msg = fmt::format("{} log lines dropped: stdout was blocked", n);
+    return (json ? as_json("warn", {{"msg", msg}}) : "warning: " + msg) + "\n";
+  };
+  hooks.more_queued = [pool] {
+    const auto p = pool.lock();
+    return p && p->queue_size() > 0;
+  };
+  hooks.lost_upstream = [pool]() -> std::uint64_t {
+    const auto p = pool.lock();
+    return p ? p->overrun_counter() : 0;
+  };
+  g_sink = std::make_shared<StdoutSink>(STDOUT_FILENO, std::move(hooks));
+  // Overrun rather than block: an executor must never wait for stdout. Lines
+  // lost this way are counted into the sink's dropped-lines report.
+  auto logger = std::make_shared<spdlog::async_logger>("baton", g_sink, spdlog::thread_pool(),
+                                                       spdlog::async_overflow_policy::overrun_oldest);
+  logger->set_pattern("%v");
   spdlog::set_default_logger(logger);
+  // Not for latency (the sink writes whenever the queue runs empty) but as a
+  // safety net: after stdout was blocked and drains while the server is idle,
+  // nothing else would wake the worker to write what is pending and report
+  // the dropped lines.
   spdlog::flush_every(std::chrono::seconds(1));
 }
 
 void flush_logs() { spdlog::default_logger()->flush(); }
 
 void shutdown_logging() {
-  spdlog::default_logger()->flush();
-  spdlog::shutdown();
-  std::cout.flush();
+  spdlog::default_logger()->flush();  // the worker counts queue overruns while the pool still exists
+  spdlog::shutdown();                 // the worker writes what is queued (never blocking), then is joined
+  if (g_sink) {
+    // Now only this thread uses the sink. Wait a little for a slow reader,
+    // but a stalled one must not keep us from exiting.
+    g_sink->drain_for(std::chrono::seconds(1));
+    g_sink.reset();
+  }
 }
 
 void log_turn(std::string_view ring, std::uint64_t turn, std::string_view name, std::string_view payload) {
@@ -51,7 +78,9 @@ void log_turn(std::string_view ring, std::uint64_t turn, std::string_view name, 
                                   {"msg", std::string(name) + " sent: " + std::string(payload)}}));
     return;
   }
-  spdlog::info("{} sent: {}", name, payload);
+  // Names are restricted to [A-Za-z0-9._-]; payloads are any UTF-8 (or not).
+  if (needs_escape(payload)) spdlog::info("{} sent: {}", name, escape_for_log(payload));
+  else spdlog::info("{} sent: {}", name, payload);
 }
 
 void log_info(std::string_view text) {

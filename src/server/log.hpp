@@ -1,8 +1,12 @@
 // The server's logging, on stdout (so `kubectl logs` shows it, as for the seed).
-// One asynchronous spdlog logger: callers on any thread only enqueue; a
-// background thread does the writes, batched and flushed every second, so a
-// turn costs no write syscall on the executor threads and no I/O happens
-// under a lock of ours.
+// One asynchronous spdlog logger: callers on any thread only enqueue, and never
+// wait: when the queue is full the oldest line is dropped. A background thread
+// writes through StdoutSink (server/stdout_sink.hpp), which never blocks
+// either: it writes as soon as nothing else is queued (batching under load)
+// and, while stdout is not being read, drops lines and later logs how many.
+// So a turn costs no write syscall on the executor threads, no I/O happens
+// under a lock of ours, and a stalled log reader cannot stall turns.
+// The text format escapes payloads (core/log_escape.hpp); JSON escapes itself.
 #pragma once
 
 #include <string_view>
