@@ -1,0 +1,64 @@
+// The client's heartbeat clock: when the next PING is due and when the server
+// counts as dead. Pure (the caller passes the time in), so the rules can be
+// tested without sockets or sleeps. Thread: owned by one Client.
+//
+// The rules (docs/PROTOCOL.md): the server drops a client it has not heard
+// from for about two heartbeats, and counts only what the client writes. So
+// the client PINGs whenever it has *written* nothing for one heartbeat, however
+// much it is reading (a watcher's EVENT stream never stops the PINGs). The
+// server answers every PING, so a live server is never silent for long: after
+// kDeadAfter heartbeats with nothing read at all, the server is presumed dead.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+
+namespace baton::detail {
+
+class Heartbeat {
+ public:
+  using clock = std::chrono::steady_clock;
+  using milliseconds = std::chrono::milliseconds;
+
+  // Heartbeats of silence after which the server is presumed dead: two PINGs
+  // went unanswered, and a third is going out.
+  static constexpr int kDeadAfter = 3;
+
+  // Starts the clock (after WELCOME: no PINGs may precede it) with the
+  // heartbeat both sides agreed on.
+  void start(milliseconds period, clock::time_point now) {
+    period_ = std::max(period, milliseconds(1));
+    last_write_ = now;
+    last_read_ = now;
+    running_ = true;
+  }
+  bool running() const noexcept { return running_; }
+  milliseconds period() const noexcept { return period_; }
+
+  void wrote(clock::time_point now) noexcept { last_write_ = now; }
+  void heard(clock::time_point now) noexcept { last_read_ = now; }
+
+  bool ping_due(clock::time_point now) const noexcept { return running_ && now - last_write_ >= period_; }
+  bool server_dead(clock::time_point now) const noexcept {
+    return running_ && now - last_read_ >= kDeadAfter * period_;
+  }
+
+  // How long a read may block from now: until the next PING is due, the
+  // server's silence becomes fatal, or `until` (the caller's own deadline),
+  // whichever comes first; at least 1 ms so a read never means "forever".
+  milliseconds read_timeout(clock::time_point now, clock::time_point until) const {
+    clock::time_point wake = until;
+    if (running_) wake = std::min({wake, last_write_ + period_, last_read_ + kDeadAfter * period_});
+    if (wake <= now) return milliseconds(1);
+    // Round up: waking a little late is harmless, waking early spins.
+    return std::max(milliseconds(1), std::chrono::ceil<milliseconds>(wake - now));
+  }
+
+ private:
+  milliseconds period_{0};
+  clock::time_point last_write_{};
+  clock::time_point last_read_{};
+  bool running_ = false;
+};
+
+}  // namespace baton::detail
