@@ -136,7 +136,9 @@ void Client::pause(std::chrono::milliseconds duration) {
 void Client::close() {
   Impl& d = *impl_;
   if (!d.conn.is_open()) return;
-  if (d.proto == Protocol::v1) {
+  // A server that sent ERROR or SHUTDOWN, failed, or went silent will not
+  // answer BYE: do not wait for it.
+  if (d.proto == Protocol::v1 && !d.server_gone) {
     try {
       d.out.clear();
       v1::put_bye(d.out);

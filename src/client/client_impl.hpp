@@ -57,6 +57,7 @@ struct Client::Impl {
   std::deque<Event> pending_events;    // arrived during a watcher's pause(): next_event returns them
   std::uint64_t pings = 0;             // PING tokens: hb1, hb2, ... (tells them apart in a capture)
   bool server_silent = false;          // the last Error was "presumed dead", not a clean close
+  bool server_gone = false;            // it said its last word, failed or went silent: no BYE
 
   explicit Impl(ClientOptions o) : opt(std::move(o)) {}
 
@@ -72,6 +73,7 @@ struct Client::Impl {
   // said why first: a client that was stopped finds ERROR IDLE_TIMEOUT unread
   // in its buffer, behind a half-closed socket. Report that, not the symptom.
   [[noreturn]] void lost(const Error& e) {
+    server_gone = true;
     if (proto == Protocol::legacy) throw e;  // the seed's protocol has no last words
     const std::string rest = conn.drain();
     if (!welcomed) {
@@ -110,15 +112,9 @@ struct Client::Impl {
   // One read of the session after WELCOME, lasting at most until the next
   // PING is due or `until`. Sends the PING first when it is due: the server
   // counts only what we write, so a busy stream of EVENTs must not stop them.
+  // The server is presumed dead only after reads that brought nothing.
   void read_or_ping(clock_type::time_point until) {
     auto now = clock_type::now();
-    if (hb.server_dead(now)) {
-      server_silent = true;
-      throw Error(Error::Kind::closed, "",
-                  "the server sent nothing for " + std::to_string(detail::Heartbeat::kDeadAfter * hb.period().count()) +
-                      " ms (" + std::to_string(detail::Heartbeat::kDeadAfter) +
-                      " heartbeats, PINGs unanswered): presumed dead");
-    }
     if (hb.ping_due(now)) {
       out.clear();
       v1::put_ping(out, "hb" + std::to_string(++pings));
@@ -126,8 +122,18 @@ struct Client::Impl {
       now = clock_type::now();
     }
     if (read_for(hb.read_timeout(now, until))) {
-      hb.heard(clock_type::now());
+      hb.heard();
       lines.append(rx);
+      return;
+    }
+    hb.heard_nothing(clock_type::now() - now);
+    if (hb.server_dead()) {
+      server_silent = server_gone = true;
+      const auto period = hb.period().count();
+      throw Error(Error::Kind::closed, "",
+                  "the server sent nothing for " + std::to_string(detail::Heartbeat::kDeadAfter * period) +
+                      " ms (" + std::to_string(detail::Heartbeat::kDeadAfter) + " heartbeats of " +
+                      std::to_string(period) + " ms, PINGs unanswered): presumed dead");
     }
   }
 
@@ -152,6 +158,7 @@ struct Client::Impl {
             continue;
           case v1::Verb::error:
           case v1::Verb::shutdown:
+            server_gone = true;
             throw detail::error_for(*m);
           case v1::Verb::queue:
             if (opt.on_queue) opt.on_queue(m->number);
@@ -188,7 +195,10 @@ struct Client::Impl {
         std::string_view why;
         auto m = v1::parse(line, &why);
         if (!m) protocol_error("bad line from server: " + std::string(why));
-        if (detail::is_last_word(m)) throw detail::error_for(*m);
+        if (detail::is_last_word(m)) {
+          server_gone = true;
+          throw detail::error_for(*m);
+        }
         return *m;
       }
       if (hs.overflow()) protocol_error("line from server too long");

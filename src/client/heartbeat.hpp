@@ -7,7 +7,12 @@
 // the client PINGs whenever it has *written* nothing for one heartbeat, however
 // much it is reading (a watcher's EVENT stream never stops the PINGs). The
 // server answers every PING, so a live server is never silent for long: after
-// kDeadAfter heartbeats with nothing read at all, the server is presumed dead.
+// kDeadAfter heartbeats of reads that brought nothing, it is presumed dead.
+//
+// Silence is counted only while the client listens (inside a read), not
+// between the application's calls: an application back from a long pause
+// first PINGs and reads what is waiting (perhaps the server's ERROR line)
+// before anyone is presumed dead.
 #pragma once
 
 #include <algorithm>
@@ -29,26 +34,27 @@ class Heartbeat {
   void start(milliseconds period, clock::time_point now) {
     period_ = std::max(period, milliseconds(1));
     last_write_ = now;
-    last_read_ = now;
+    silent_ = clock::duration::zero();
     running_ = true;
   }
   bool running() const noexcept { return running_; }
   milliseconds period() const noexcept { return period_; }
 
   void wrote(clock::time_point now) noexcept { last_write_ = now; }
-  void heard(clock::time_point now) noexcept { last_read_ = now; }
+  // A read brought bytes.
+  void heard() noexcept { silent_ = clock::duration::zero(); }
+  // A read waited this long and brought nothing.
+  void heard_nothing(clock::duration waited) noexcept { silent_ += waited; }
 
   bool ping_due(clock::time_point now) const noexcept { return running_ && now - last_write_ >= period_; }
-  bool server_dead(clock::time_point now) const noexcept {
-    return running_ && now - last_read_ >= kDeadAfter * period_;
-  }
+  bool server_dead() const noexcept { return running_ && silent_ >= kDeadAfter * period_; }
 
   // How long a read may block from now: until the next PING is due, the
   // server's silence becomes fatal, or `until` (the caller's own deadline),
   // whichever comes first; at least 1 ms so a read never means "forever".
   milliseconds read_timeout(clock::time_point now, clock::time_point until) const {
     clock::time_point wake = until;
-    if (running_) wake = std::min({wake, last_write_ + period_, last_read_ + kDeadAfter * period_});
+    if (running_) wake = std::min({wake, last_write_ + period_, now + (kDeadAfter * period_ - silent_)});
     if (wake <= now) return milliseconds(1);
     // Round up: waking a little late is harmless, waking early spins.
     return std::max(milliseconds(1), std::chrono::ceil<milliseconds>(wake - now));
@@ -57,7 +63,7 @@ class Heartbeat {
  private:
   milliseconds period_{0};
   clock::time_point last_write_{};
-  clock::time_point last_read_{};
+  clock::duration silent_{};
   bool running_ = false;
 };
 
