@@ -16,7 +16,9 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
+#include <cstdint>
 
 namespace baton::detail {
 
@@ -52,12 +54,18 @@ class Heartbeat {
   // How long a read may block from now: until the next PING is due, the
   // server's silence becomes fatal, or `until` (the caller's own deadline),
   // whichever comes first; at least 1 ms so a read never means "forever".
+  //
+  // Rounded down to a power of two milliseconds: waking early is harmless (the
+  // caller just reads again), and the socket's receive timeout then stays the
+  // same from one read to the next on a busy connection (e.g. 4096 ms for a
+  // 5 s heartbeat), so a read stays one syscall instead of setsockopt + recv.
   milliseconds read_timeout(clock::time_point now, clock::time_point until) const {
     clock::time_point wake = until;
     if (running_) wake = std::min({wake, last_write_ + period_, now + (kDeadAfter * period_ - silent_)});
     if (wake <= now) return milliseconds(1);
-    // Round up: waking a little late is harmless, waking early spins.
-    return std::max(milliseconds(1), std::chrono::ceil<milliseconds>(wake - now));
+    const auto ms = std::chrono::floor<milliseconds>(wake - now).count();
+    if (ms < 1) return milliseconds(1);
+    return milliseconds(static_cast<milliseconds::rep>(std::bit_floor(static_cast<std::uint64_t>(ms))));
   }
 
  private:

@@ -204,8 +204,11 @@ TEST(HeartbeatClock, PingIsDueOneHeartbeatAfterTheLastWriteWhateverWasRead) {
   EXPECT_TRUE(hb.ping_due(t0 + 200ms));
   hb.wrote(t0 + 250ms);
   EXPECT_FALSE(hb.ping_due(t0 + 300ms));
-  EXPECT_EQ(hb.read_timeout(t0 + 300ms, t0 + 1h), 150ms);
-  EXPECT_EQ(hb.read_timeout(t0 + 300ms, t0 + 310ms), 10ms) << "the caller's deadline comes first";
+  // Reads wake no later than needed, rounded down to a power of two (a stable socket timeout).
+  EXPECT_EQ(hb.read_timeout(t0 + 300ms, t0 + 1h), 128ms) << "150 ms until the next PING";
+  EXPECT_EQ(hb.read_timeout(t0 + 300ms, t0 + 310ms), 8ms) << "the caller's deadline comes first";
+  EXPECT_EQ(hb.read_timeout(t0 + 449ms, t0 + 1h), 1ms);
+  EXPECT_EQ(hb.read_timeout(t0 + 450ms, t0 + 1h), 1ms) << "never 0, which would block forever";
 }
 
 TEST(HeartbeatClock, DeadOnlyAfterThreeHeartbeatsOfReadsThatBroughtNothing) {
@@ -214,7 +217,7 @@ TEST(HeartbeatClock, DeadOnlyAfterThreeHeartbeatsOfReadsThatBroughtNothing) {
   hb.heard_nothing(250ms);
   EXPECT_FALSE(hb.server_dead());
   hb.wrote(t0 + 290ms);
-  EXPECT_EQ(hb.read_timeout(t0 + 300ms, t0 + 1h), 50ms) << "wakes when silence becomes fatal";
+  EXPECT_EQ(hb.read_timeout(t0 + 300ms, t0 + 1h), 32ms) << "50 ms until silence becomes fatal";
   hb.heard();
   hb.heard_nothing(299ms);
   EXPECT_FALSE(hb.server_dead()) << "anything heard starts the count again";
