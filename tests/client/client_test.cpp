@@ -97,12 +97,12 @@ TEST(Handshake, WelcomeMayTakeLongerThanAHeartbeat) {
     p.send("BATON 1\n");
     EXPECT_TRUE(p.expect("HELLO "));
     p.send("GO");
-    EXPECT_FALSE(p.line(400ms)) << "nothing may follow HELLO before WELCOME";
+    EXPECT_FALSE(p.line(600ms)) << "nothing may follow HELLO before WELCOME";
     p.send(kWelcome);
     play_one_turn(p);
   });
   auto o = srv.client("a");
-  o.heartbeat = 100ms;
+  o.heartbeat = 150ms;
   Client c(o);
   ASSERT_NO_THROW(c.connect());
   expect_one_turn(c);

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <stdexcept>
@@ -20,18 +21,17 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 
 // Waits for fd to become readable in short slices so that a stopping server is
-// noticed quickly. True if readable before the deadline.
+// noticed quickly. True if readable before the deadline. What has already
+// arrived (e.g. the client's close) is seen even when stopping.
 bool wait_readable(int fd, clock_type::time_point deadline, const std::atomic<bool>& stopping) {
   if (fd < 0) return false;  // after reset()
-  while (!stopping.load()) {
+  for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now());
-    if (left.count() <= 0) return false;
     pollfd p{fd, POLLIN, 0};
-    const int r = ::poll(&p, 1, static_cast<int>(std::min<long>(left.count(), 20)));
+    const int r = ::poll(&p, 1, static_cast<int>(std::clamp<long>(left.count(), 0, 20)));
     if (r > 0) return true;
-    if (r < 0 && errno != EINTR) return false;
+    if ((r < 0 && errno != EINTR) || left.count() <= 0 || stopping.load()) return false;
   }
-  return false;
 }
 
 }  // namespace

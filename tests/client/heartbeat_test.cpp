@@ -101,16 +101,18 @@ TEST(Heartbeat, PauseSendsHeartbeatsAndCallsOnQueue) {
     }
   });
   auto o = srv.client("a");
-  o.heartbeat = 100ms;
+  // Not shorter: the client presumes the server dead after 3 heartbeats without
+  // a PONG, and a loaded test machine can stall the fake server for a while.
+  o.heartbeat = 250ms;
   std::uint64_t position = 0;
   o.on_queue = [&](std::uint64_t q) { position = q; };
   Client c(o);
   c.connect();
-  c.pause(1s);
+  c.pause(1500ms);
   EXPECT_EQ(position, 3u);
   c.close();
   ASSERT_TRUE(srv.script_done());
-  EXPECT_GE(pings.load(), 3) << "pause() must keep PINGing (one per 100 ms heartbeat)";
+  EXPECT_GE(pings.load(), 3) << "pause() must keep PINGing (one per 250 ms heartbeat)";
 }
 
 TEST(Heartbeat, GrantArrivingDuringPauseIsReturnedByTheNextAwaitGrant) {
@@ -160,11 +162,11 @@ TEST(Heartbeat, RevokedThenPingInsideAwaitGrantIsAnsweredAndTheNextGrantComes) {
 }
 
 TEST(Heartbeat, BatonClientPausesInsteadOfSleepingBetweenTurns) {
-  // --interval 1s with a 200 ms heartbeat: a sleeping client would write nothing
-  // between its two SENDs; a pausing one PINGs.
+  // --interval 1.5s with a 300 ms heartbeat: a sleeping client would write
+  // nothing between its two SENDs; a pausing one PINGs.
   std::atomic<int> pings_between{0};
   FakeServer srv([&](Peer& p) {
-    EXPECT_TRUE(p.handshake(200));
+    EXPECT_TRUE(p.handshake(300));
     p.send("GRANT 1 0\n");
     EXPECT_EQ(p.expect("SEND "), "SEND 1 1");
     p.send("ACK 1\nGRANT 2 0\n");
@@ -181,7 +183,7 @@ TEST(Heartbeat, BatonClientPausesInsteadOfSleepingBetweenTurns) {
     p.bye();
   });
   const std::string cmd = std::string(BATON_CLIENT_BIN) + " --port " + std::to_string(srv.port()) +
-                          " --name Client1 --count 2 --interval 1s --quiet";
+                          " --name Client1 --count 2 --interval 1.5s --quiet";
   auto rc = std::async(std::launch::async, [&] { return std::system(cmd.c_str()); });
   ASSERT_EQ(rc.wait_for(15s), std::future_status::ready);
   const int status = rc.get();
