@@ -21,9 +21,12 @@
 // keeps the connection alive only while you are inside one of its calls
 // (await_grant, send, next_event, pause). An application that does other work
 // for longer than ~one heartbeat between calls should call pause() instead of
-// sleeping.
-// Conversely, a server that sends nothing at all for 3 heartbeats (it answers
-// every PING, so it is not merely quiet) is presumed dead: Error{closed}.
+// sleeping. One that stayed away too long finds out in its next call as
+// Error{rejected, "IDLE_TIMEOUT"}: when the connection fails, the server's last
+// ERROR line, if it sent one, is reported rather than the socket's symptom.
+// Conversely, a server that sends nothing at all for 3 heartbeats spent inside
+// calls (it answers every PING, so it is not merely quiet) is presumed dead:
+// Error{closed}.
 #pragma once
 
 #include <chrono>
