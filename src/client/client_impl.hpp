@@ -121,12 +121,16 @@ struct Client::Impl {
       write(out);
       now = clock_type::now();
     }
-    if (read_for(hb.read_timeout(now, until))) {
+    const milliseconds timeout = hb.read_timeout(now, until);
+    if (read_for(timeout)) {
       hb.heard();
       lines.append(rx);
       return;
     }
-    hb.heard_nothing(clock_type::now() - now);
+    // Silence is what we listened for, never more: a read that took longer than
+    // its timeout was not running the whole time (SIGSTOP, then EINTR on
+    // SIGCONT; an overloaded machine), and the server may well have spoken.
+    hb.heard_nothing(std::min<clock_type::duration>(clock_type::now() - now, timeout));
     if (hb.server_dead()) {
       server_silent = server_gone = true;
       const auto period = hb.period().count();
