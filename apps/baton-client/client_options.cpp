@@ -1,5 +1,6 @@
 #include "client_options.hpp"
 
+#include <sysexits.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -25,6 +26,10 @@ std::optional<int> parse_options(int argc, char** argv, CliOptions& o) {
   std::string interval = "1s";
   app.add_option("--interval", interval, "Pause after each send: seconds (0.1, 0) or with a unit (100ms)")
       ->envname("BATON_INTERVAL")->capture_default_str();
+  std::string connect_timeout = "5s";
+  app.add_option("--connect-timeout", connect_timeout,
+                 "Bound on connecting, then on each handshake step (greeting; WELCOME after HELLO)")
+      ->envname("BATON_CONNECT_TIMEOUT")->capture_default_str();
   app.add_option("--count", o.count, "Take this many turns, then leave and exit 0 (0 = forever)")
       ->envname("BATON_COUNT")->capture_default_str();
   app.add_flag("--watch", o.watch, "Only print the ring's ordered stream; never take turns")->envname("BATON_WATCH");
@@ -36,19 +41,27 @@ std::optional<int> parse_options(int argc, char** argv, CliOptions& o) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
-    return rc == 0 ? 0 : 64;
+    return rc == 0 ? EX_OK : EX_USAGE;
   }
   const auto d = parse_duration(interval);
   if (!d) {
     std::cerr << "--interval: not a duration: " << interval << " (e.g. 1, 0.1, 100ms)\n";
-    return 64;
+    return EX_USAGE;
   }
   o.interval = *d;
+  // The library counts in milliseconds; round up so that "0.0005" is not 0,
+  // which would leave no time at all to connect.
+  const auto ct = parse_duration(connect_timeout);
+  if (!ct || ct->count() == 0) {
+    std::cerr << "--connect-timeout: not a positive duration: " << connect_timeout << " (e.g. 5, 2.5s, 500ms)\n";
+    return EX_USAGE;
+  }
+  o.client.connect_timeout = std::chrono::ceil<std::chrono::milliseconds>(*ct);
   o.client.role = o.watch ? Role::watcher : Role::member;
   o.client.protocol = protocol == "v1" ? Protocol::v1 : protocol == "legacy" ? Protocol::legacy : Protocol::automatic;
   if (!valid_name(o.client.name) || !valid_name(o.client.ring)) {
     std::cerr << "--name and --ring must match [A-Za-z0-9._-]{1,64}\n";
-    return 64;
+    return EX_USAGE;
   }
   return std::nullopt;
 }

@@ -20,7 +20,7 @@ struct CliOptions {
   bool quiet = false;
 };
 
-// Returns an exit code to stop with (0 after --help, 64 for bad usage), or nullopt.
+// Returns an exit code to stop with (EX_OK after --help, EX_USAGE for bad usage), or nullopt.
 std::optional<int> parse_options(int argc, char** argv, CliOptions& out);
 
 }  // namespace baton::cli

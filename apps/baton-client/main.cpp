@@ -1,8 +1,11 @@
 // baton-client: a member that sends START, START+STEP, ... one per turn, as
 // the seed's client does, or (--watch) a watcher that prints the ring's stream.
-// Exit codes: 0 ok, 64 bad usage, 69 server unavailable, 70 internal/protocol error.
+// Exit codes (sysexits.h): EX_OK, EX_USAGE (64) bad usage, EX_UNAVAILABLE (69)
+// server unavailable or shut down, EX_SOFTWARE (70) internal/protocol error.
+#include <sysexits.h>
+
+#include <chrono>
 #include <iostream>
-#include <thread>
 
 #include "baton/client.hpp"
 #include "client_options.hpp"
@@ -16,18 +19,21 @@ int run(const baton::cli::CliOptions& o) {
     while (auto e = client.next_event()) {
       std::cout << e->name << " sent: " << e->payload << " (turn " << e->turn << ")" << std::endl;
     }
-    return 0;
+    return EX_OK;
   }
+  // pause() rather than sleep: a sleeping client writes nothing, and with a long
+  // --interval the server would drop it as idle.
+  const auto interval = std::chrono::ceil<std::chrono::milliseconds>(o.interval);
   std::int64_t n = o.start;
   for (std::uint64_t taken = 0; o.count == 0 || taken < o.count; ++taken) {
     client.await_grant();
     client.send(std::to_string(n));
     if (!o.quiet) std::cout << o.client.name << " sent: " << n << std::endl;
     n += o.step;
-    if (o.interval.count() > 0) std::this_thread::sleep_for(o.interval);
+    if (interval.count() > 0) client.pause(interval);
   }
   client.close();
-  return 0;
+  return EX_OK;
 }
 
 }  // namespace
@@ -42,14 +48,14 @@ int main(int argc, char** argv) {
     switch (e.kind()) {
       case baton::Error::Kind::unavailable:
       case baton::Error::Kind::closed:
-        return 69;
+        return EX_UNAVAILABLE;
       case baton::Error::Kind::rejected:
-        return e.code() == "SERVER_FULL" ? 69 : 70;
+        return e.code() == "SERVER_FULL" ? EX_UNAVAILABLE : EX_SOFTWARE;
       default:
-        return 70;
+        return EX_SOFTWARE;
     }
   } catch (const std::exception& e) {
     std::cerr << "baton-client: internal error: " << e.what() << "\n";
-    return 70;
+    return EX_SOFTWARE;
   }
 }

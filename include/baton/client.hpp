@@ -13,6 +13,20 @@
 //   }
 //
 // Errors are reported as baton::Error (one type; see Error::Kind).
+//
+// Staying alive (v1). The server drops a client it has not heard from for
+// about two heartbeats (ERROR IDLE_TIMEOUT), so the client writes a PING
+// whenever it has written nothing for one heartbeat, and answers the server's
+// PINGs. But a blocking library can only do that while it runs: the library
+// keeps the connection alive only while you are inside one of its calls
+// (await_grant, send, next_event, pause). An application that does other work
+// for longer than ~one heartbeat between calls should call pause() instead of
+// sleeping. One that stayed away too long finds out in its next call as
+// Error{rejected, "IDLE_TIMEOUT"}: when the connection fails, the server's last
+// ERROR line, if it sent one, is reported rather than the socket's symptom.
+// Conversely, a server that sends nothing at all for 3 heartbeats spent inside
+// calls (it answers every PING, so it is not merely quiet) is presumed dead:
+// Error{closed}.
 #pragma once
 
 #include <chrono>
@@ -39,11 +53,15 @@ struct ClientOptions {
   std::string ring = "default"; // same charset as name; ignored by a legacy server
   Role role = Role::member;
   Protocol protocol = Protocol::automatic;
+  // Bounds the TCP connect, then the wait for the server's greeting, then
+  // (counted afresh) the wait for WELCOME after HELLO.
   std::chrono::milliseconds connect_timeout{5000};
-  // While idle the client sends PING this often so the server knows it is alive.
+  // The client PINGs when it has written nothing for this long (or for the
+  // server's heartbeat from WELCOME, if shorter), however much it reads.
   std::chrono::milliseconds heartbeat{5000};
-  // Called (on the calling thread, from inside await_grant/next_event) when the
-  // server pushes a new queue position (1 = next) or revokes a turn.
+  // Called (on the calling thread, from inside await_grant/send/next_event/
+  // pause) when the server pushes a new queue position (1 = next) or revokes
+  // a turn.
   std::function<void(std::uint64_t position)> on_queue;
   std::function<void(std::uint64_t turn)> on_revoked;
 };
@@ -90,14 +108,23 @@ class Client {
   void connect();
   Protocol protocol() const;  // v1 or legacy once connected
 
-  // Member: blocks until granted. Throws Error{closed} when the server shuts down.
+  // Member: blocks until granted; returns at once, without reading, a grant
+  // that arrived during pause() (or while send() waited for its ACK). Throws
+  // Error{closed} when the server shuts down.
   Grant await_grant();
   // Member: sends payload in the current turn. v1: blocks until ACK and returns
   // the turn; legacy: returns 0 once written. Throws Error.
   std::uint64_t send(std::string_view payload);
 
-  // Watcher: the next accepted send of the ring; nullopt once the server closes.
+  // Watcher: the next accepted send of the ring; nullopt once the server
+  // closes or shuts down. Throws Error{closed} if the server went silent.
   std::optional<Event> next_event();
+
+  // Stays in the protocol for d instead of sleeping: answers PINGs, sends
+  // heartbeats, calls on_queue/on_revoked. A GRANT that arrives meanwhile is
+  // kept for the next await_grant() (and a watcher's EVENTs for next_event()).
+  // Errors as in the other calls. Legacy protocol: just sleeps.
+  void pause(std::chrono::milliseconds d);
 
   // Leaves cleanly (v1: BYE, waits for the server's BYE) and closes. Idempotent.
   void close();

@@ -80,6 +80,25 @@ void Connection::write_all(std::string_view bytes) {
   }
 }
 
+std::string Connection::drain() {
+  // Bounded, so that a server flooding a dying connection cannot keep us here;
+  // an ERROR line comes last and the server sends little before it.
+  constexpr std::size_t kMaxDrain = 64 * 1024;
+  std::string got;
+  if (!socket_.is_open()) return got;
+  std::array<char, 4096> buf{};
+  while (got.size() < kMaxDrain) {
+    const ssize_t n = ::recv(socket_.native_handle(), buf.data(), buf.size(), MSG_DONTWAIT);
+    if (n > 0) {
+      got.append(buf.data(), static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    break;  // EAGAIN (nothing more yet), end of stream, or an error: done either way
+  }
+  return got;
+}
+
 void Connection::close() noexcept {
   boost::system::error_code ec;
   if (socket_.is_open()) {

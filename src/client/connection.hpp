@@ -1,6 +1,7 @@
 // Blocking TCP transport for the client library, with deadlines: connect with
 // a timeout, read with a timeout (so the client can send heartbeats while it
-// waits), write everything. Thread: owned by one Client.
+// waits), write everything, and salvage unread bytes once the connection
+// fails. Thread: owned by one Client.
 #pragma once
 
 #include <chrono>
@@ -22,6 +23,10 @@ class Connection {
   bool read_some(std::string& out, std::chrono::milliseconds timeout);
   // Throws baton::Error{closed}.
   void write_all(std::string_view bytes);
+  // After a failed read or write: whatever the server sent before it went
+  // away and is still unread (its last word may be an ERROR line), read
+  // without blocking until nothing is left, end of stream or an error.
+  std::string drain();
   void close() noexcept;
   bool is_open() const noexcept { return socket_.is_open(); }
 

@@ -1,0 +1,80 @@
+// A scripted stand-in for baton-server, for testing the client library's side
+// of the protocol byte by byte: it listens on 127.0.0.1:<ephemeral>, accepts
+// one connection on its own thread and runs a script against it (send bytes,
+// expect a line, sleep, close abruptly...). The real server cannot be made to
+// split its greeting, go silent, or die at a chosen moment; this can.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "baton/client.hpp"
+
+namespace baton::test {
+
+using namespace std::chrono_literals;
+
+// The server's end of the one connection. Every wait is bounded (the default
+// is a watchdog, not a expectation) and ends early when the FakeServer stops.
+class Peer {
+ public:
+  Peer(int fd, const std::atomic<bool>& stopping) : fd_(fd), stopping_(stopping) {}
+  ~Peer();
+  Peer(const Peer&) = delete;
+  Peer& operator=(const Peer&) = delete;
+
+  void send(std::string_view bytes);
+  // The next '\n'-terminated line (without it); nullopt on EOF, timeout or stop.
+  std::optional<std::string> line(std::chrono::milliseconds timeout = 5s);
+  // Reads lines until one starts with prefix, answering the client's PINGs
+  // (unless prefix is "PING") as the real server does; returns it or nullopt.
+  std::optional<std::string> expect(std::string_view prefix, std::chrono::milliseconds timeout = 5s);
+  // "BATON 1\n", the client's HELLO (returned), "WELCOME default <name> <heartbeat_ms>\n".
+  std::optional<std::string> handshake(std::uint64_t heartbeat_ms = 10000);
+  // Waits for the client's BYE (answering PINGs) and answers it, as close() expects.
+  void bye();
+  // Closes at once with a TCP reset (SO_LINGER 0): the client's next write fails.
+  void reset();
+  // True if the client closes its end within timeout (bytes it sends meanwhile are discarded).
+  bool closed_within(std::chrono::milliseconds timeout = 5s);
+  bool stopping() const { return stopping_.load(); }
+
+ private:
+  // One read into buf_, waiting at most until the deadline; false on timeout/EOF/stop.
+  bool fill(std::chrono::steady_clock::time_point deadline);
+
+  int fd_;
+  const std::atomic<bool>& stopping_;
+  std::string buf_;
+};
+
+class FakeServer {
+ public:
+  using Script = std::function<void(Peer&)>;
+  explicit FakeServer(Script script);
+  // Stops the script's waits, closes the connection and joins the thread.
+  ~FakeServer();
+  FakeServer(const FakeServer&) = delete;
+  FakeServer& operator=(const FakeServer&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  // Options for a client of this server; short connect timeout for tests.
+  ClientOptions client(const std::string& name = "a", Role role = Role::member) const;
+  // Blocks until the script has returned (watchdog: false if it has not within timeout).
+  bool script_done(std::chrono::milliseconds timeout = 10s);
+
+ private:
+  int listen_fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+}  // namespace baton::test
