@@ -64,8 +64,8 @@ Grant Client::await_grant() {
   }
   for (;;) {
     const auto m = d.next_v1();
-    if (m->verb == v1::Verb::grant) return d.take_grant(*m);
-    // ACK of an earlier send, an EVENT: nothing to do while waiting.
+    if (m->verb == v1::Verb::grant && !d.revoked_ahead(m->number)) return d.take_grant(*m);
+    // ACK of an earlier send, an EVENT, a grant already revoked: nothing to do while waiting.
   }
 }
 

@@ -4,6 +4,8 @@
 // apart from client.cpp, which holds the public calls; included only there.
 #pragma once
 
+#include <cstdio>
+
 #include <algorithm>
 #include <deque>
 #include <optional>
@@ -182,6 +184,21 @@ struct Client::Impl {
       if (clock_type::now() >= until) return std::nullopt;
       read_or_ping(until);
     }
+  }
+
+  // True if a REVOKED for `turn` is already among the bytes read but not yet
+  // parsed: a client that was stopped (SIGSTOP, a long GC pause) wakes up to
+  // GRANT, REVOKED and PING in one read, and must not send for that turn (the
+  // server would close it for STALE_TURN). No syscall: only what we hold.
+  bool revoked_ahead(std::uint64_t granted_turn) const {
+    const std::string_view rest = lines.pending();
+    if (rest.empty()) return false;
+    char needle[32];
+    const int n = std::snprintf(needle, sizeof needle, "REVOKED %llu\n", static_cast<unsigned long long>(granted_turn));
+    const std::string_view want(needle, static_cast<std::size_t>(n));
+    for (std::size_t at = rest.find(want); at != std::string_view::npos; at = rest.find(want, at + 1))
+      if (at == 0 || rest[at - 1] == '\n') return true;
+    return false;
   }
 
   Grant take_grant(const v1::Message& m) {

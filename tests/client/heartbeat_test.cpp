@@ -161,6 +161,28 @@ TEST(Heartbeat, RevokedThenPingInsideAwaitGrantIsAnsweredAndTheNextGrantComes) {
   EXPECT_EQ(c.send("second try"), 3u);
 }
 
+TEST(Heartbeat, AGrantRevokedBeforeItWasReadIsNeverUsed) {
+  // A client stopped while holding the baton wakes up to GRANT, REVOKED and
+  // PING in one read: sending for that turn would be STALE_TURN, fatal.
+  FakeServer srv([](Peer& p) {
+    EXPECT_TRUE(p.handshake());
+    p.send("GRANT 4 100\nREVOKED 4\nPING revoked\n");
+    EXPECT_EQ(p.expect("PONG "), "PONG revoked");
+    p.send("GRANT 6 100\n");
+    EXPECT_EQ(p.expect("SEND "), "SEND 6 fresh");
+    p.send("ACK 6\n");
+    p.bye();
+  });
+  std::vector<std::uint64_t> revoked;
+  auto o = srv.client("a");
+  o.on_revoked = [&](std::uint64_t t) { revoked.push_back(t); };
+  Client c(o);
+  c.connect();
+  EXPECT_EQ(c.await_grant().turn, 6u) << "turn 4 was revoked before the client read it";
+  EXPECT_EQ(revoked, std::vector<std::uint64_t>{4});
+  EXPECT_EQ(c.send("fresh"), 6u);
+}
+
 TEST(Heartbeat, BatonClientPausesInsteadOfSleepingBetweenTurns) {
   // --interval 1.5s with a 300 ms heartbeat: a sleeping client would write
   // nothing between its two SENDs; a pausing one PINGs.
