@@ -32,6 +32,10 @@ import traceback
 
 SKIP = 77
 
+# Set by the asan/tsan test presets: the server under test is instrumented,
+# so its memory figures are the sanitizer's, not ours.
+SANITIZED = os.environ.get("BATON_SANITIZED") == "1"
+
 _cleanups = []          # run in reverse order on every exit path
 _tmpdirs = []           # removed when the scenario passes, kept (and named) when it fails
 _cleanup_lock = threading.Lock()

@@ -22,6 +22,11 @@ def first_words(p, timeout):
 
 
 def scenario(args, ck):
+    if fl.SANITIZED:
+        # UBSan checks a vptr by probing memory through a pipe(): with no
+        # descriptor left that probe fails and every virtual call is reported
+        # as "invalid vptr" (reproduced with a 10-line program).
+        raise fl.Skip("sanitizers need free descriptors themselves; run against the release build")
     srv = fl.Server(args.server_bin, "--max-clients", "1000", nofile=64)
     t_start = time.monotonic()
     start_log = srv.log()

@@ -32,7 +32,10 @@ def scenario(args, ck):
     ck.info(f"{counts[-1]} turns in 5 s, peak RSS {peak / 1024:.0f} MB, 1 s windows without turns: {stalls}")
     ck.expect(counts[-1] >= 300, f"only {counts[-1]} turns in 5 s with 200 non-reading watchers")
     ck.expect(stalls == 0, f"the ring stood still for a second {stalls} times")
-    ck.expect(peak < 100 * 1024, f"server RSS reached {peak / 1024:.0f} MB")
+    if fl.SANITIZED:
+        ck.info("sanitized build: its RSS is the sanitizer's (shadow memory, quarantine); not checked")
+    else:
+        ck.expect(peak < 100 * 1024, f"server RSS reached {peak / 1024:.0f} MB")
     # A dropped watcher's descriptor is closed by the server (the data it had
     # queued may still sit in kernel buffers, so its stream need not end yet).
     fds = srv.fd_count()
