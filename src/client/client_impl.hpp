@@ -204,7 +204,7 @@ struct Client::Impl {
   Grant take_grant(const v1::Message& m) {
     turn = m.number;
     granted = true;
-    return Grant{m.number, milliseconds(m.number2)};
+    return Grant{m.number, milliseconds(m.millis)};
   }
 
   // The next handshake line, parsed into `line`; ERROR (e.g. SERVER_FULL,
@@ -270,7 +270,7 @@ struct Client::Impl {
       const auto m = handshake_line(deadline, "no WELCOME");
       if (m.verb == v1::Verb::welcome) {
         milliseconds period = opt.heartbeat;
-        if (m.number2 > 0) period = std::min(period, milliseconds(m.number2));
+        if (m.millis > 0) period = std::min(period, milliseconds(m.millis));
         start_session(period);
         return;
       }

@@ -58,7 +58,7 @@ std::optional<Message> parse(std::string_view line, std::string_view* why) {
   }
   if (verb == "GRANT") {
     m.verb = Verb::grant;
-    if (!want_number(m.number) || !want_number(m.number2) || !done())
+    if (!want_number(m.number) || !want_number(m.millis) || !done())
       return fail(why, "GRANT <turn> <timeout_ms> expected");
     return m;
   }
@@ -78,7 +78,7 @@ std::optional<Message> parse(std::string_view line, std::string_view* why) {
     m.verb = Verb::welcome;
     m.ring = field(rest);
     m.name = field(rest);
-    if (!valid_name(m.ring) || !valid_name(m.name) || !want_number(m.number2) || !done())
+    if (!valid_name(m.ring) || !valid_name(m.name) || !want_number(m.millis) || !done())
       return fail(why, "WELCOME <ring> <name> <heartbeat_ms> expected");
     return m;
   }

@@ -37,7 +37,7 @@ enum class Verb : std::uint8_t {
 struct Message {
   Verb verb{};
   std::uint64_t number = 0;   // version, turn or position
-  std::uint64_t number2 = 0;  // timeout_ms or heartbeat_ms
+  std::uint64_t millis = 0;  // timeout_ms or heartbeat_ms
   bool watcher = false;       // HELLO role
   std::string_view ring;      // HELLO, WELCOME
   std::string_view name;      // HELLO, WELCOME, EVENT

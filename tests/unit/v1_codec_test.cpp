@@ -47,7 +47,7 @@ TEST(V1Codec, EveryMessageRoundTrips) {
     m = parse(l);
   ASSERT_TRUE(m);
   EXPECT_EQ(m->verb, Verb::welcome);
-  EXPECT_EQ(m->number2, 10000u);
+  EXPECT_EQ(m->millis, 10000u);
 
   o.clear();
   put_grant(o, 18446744073709551615ull, 30000);
@@ -56,7 +56,7 @@ TEST(V1Codec, EveryMessageRoundTrips) {
   ASSERT_TRUE(m);
   EXPECT_EQ(m->verb, Verb::grant);
   EXPECT_EQ(m->number, 18446744073709551615ull);
-  EXPECT_EQ(m->number2, 30000u);
+  EXPECT_EQ(m->millis, 30000u);
 
   o.clear();
   put_send(o, 7, "hello  world\twith tab");
