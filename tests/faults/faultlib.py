@@ -648,6 +648,15 @@ def check_honest(checks, members, server=None, watchers=()):
         checks.expect(not dup, f"acked sends logged more than once: {dup[:3]}")
 
 
+def finish(checks, members, server):
+    """Ends a scenario: stops the honest members, drains the server (SIGTERM
+    must exit 0), and checks what the members saw."""
+    stop_all(members)
+    rc = server.stop()
+    check_honest(checks, members, server)
+    checks.expect(rc == 0, f"server did not exit 0 on SIGTERM: {rc}")
+
+
 def stop_all(*groups):
     for g in groups:
         for m in g:

@@ -62,10 +62,7 @@ def scenario(args, ck):
     p = fl.Peer(srv.port)
     ck.expect(p.read_line(2) == b"BATON 1", "no greeting after the quick closers")
     p.close()
-    fl.stop_all(members)
-    rc = srv.stop()
-    fl.check_honest(ck, members, srv)
-    ck.expect(rc == 0, f"server did not exit 0 on SIGTERM: {rc}")
+    fl.finish(ck, members, srv)
 
 
 if __name__ == "__main__":

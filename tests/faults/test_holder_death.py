@@ -33,10 +33,7 @@ def kill9(args, ck):
     ck.expect(not reused, f"the dead holder's turn {turn} was granted again: {reused}")
     later = [n for m in members for n, t in m.grants if t >= t_kill]
     ck.expect(all(n > turn for n in later), f"turn numbers after the kill are not all above {turn}: {sorted(later)[:3]}")
-    fl.stop_all(members)
-    rc = srv.stop()
-    fl.check_honest(ck, members, srv)
-    ck.expect(rc == 0, f"server did not exit 0 on SIGTERM: {rc}")
+    fl.finish(ck, members, srv)
 
 
 def sigstop(args, ck):
@@ -62,10 +59,7 @@ def sigstop(args, ck):
     ck.expect(not reused, f"the frozen holder's turn {turn} was granted again: {reused}")
     holder.send_signal(signal.SIGCONT)
     holder.kill()
-    fl.stop_all(members)
-    rc = srv.stop()
-    fl.check_honest(ck, members, srv)
-    ck.expect(rc == 0, f"server did not exit 0 on SIGTERM: {rc}")
+    fl.finish(ck, members, srv)
 
 
 def scenario(args, ck):

@@ -83,10 +83,7 @@ def scenario(args, ck):
         ck.expect(not gaps, f"the ring kept pausing for the vanished member: {gaps}")
     reused = [(m.name, n) for m in members for n, _ in m.grants if n == turn]
     ck.expect(not reused, f"the vanished holder's turn {turn} was granted again: {reused}")
-    fl.stop_all(members)
-    rc = srv.stop()
-    fl.check_honest(ck, members, srv)
-    ck.expect(rc == 0, f"server did not exit 0 on SIGTERM: {rc}")
+    fl.finish(ck, members, srv)
 
 
 if __name__ == "__main__":

@@ -42,10 +42,7 @@ def scenario(args, ck):
     ck.info(f"2000 connect+close in {time.monotonic() - t0:.1f} s, {len(errors)} connect errors")
     ck.expect(srv.alive(), f"server died during the scan: {srv.proc.returncode}")
     ck.expect(fl.wait_turns(members, 100, 3), "the ring is not moving after the scan")
-    fl.stop_all(members)
-    rc = srv.stop()
-    fl.check_honest(ck, members, srv)
-    ck.expect(rc == 0, f"server did not exit 0 on SIGTERM: {rc}")
+    fl.finish(ck, members, srv)
 
 
 if __name__ == "__main__":

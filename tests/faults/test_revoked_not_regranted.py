@@ -38,10 +38,7 @@ def scenario(args, ck):
     ck.expect(after >= 1, "sleeper took no turn within 1.5 s of SIGCONT")
     ck.expect(sleeper.proc.poll() is None, f"sleeper exited {sleeper.proc.returncode}: {sleeper.err()[:200]}")
     sleeper.kill()
-    fl.stop_all(members)
-    rc = srv.stop()
-    fl.check_honest(ck, members, srv)
-    ck.expect(rc == 0, f"server did not exit 0 on SIGTERM: {rc}")
+    fl.finish(ck, members, srv)
 
 
 if __name__ == "__main__":

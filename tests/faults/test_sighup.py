@@ -25,10 +25,7 @@ def scenario(args, ck):
     except (OSError, fl.Closed) as e:
         g = repr(e)
     ck.expect(g == b"BATON 1", f"no greeting after SIGHUP: {g!r}")
-    fl.stop_all(members)
-    rc = srv.stop()
-    fl.check_honest(ck, members, srv)
-    ck.expect(rc == 0, f"server did not exit 0 on SIGTERM: {rc}")
+    fl.finish(ck, members, srv)
 
 
 if __name__ == "__main__":

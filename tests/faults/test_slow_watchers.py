@@ -45,10 +45,7 @@ def scenario(args, ck):
                             f"(server holds {fds} descriptors, {base} before they came)")
     for p in watchers:
         p.close()
-    fl.stop_all(members)
-    rc = srv.stop()
-    fl.check_honest(ck, members, srv)
-    ck.expect(rc == 0, f"server did not exit 0 on SIGTERM: {rc}")
+    fl.finish(ck, members, srv)
 
 
 if __name__ == "__main__":
