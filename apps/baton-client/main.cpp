@@ -25,9 +25,15 @@ int run(const baton::cli::CliOptions& o) {
   // --interval the server would drop it as idle.
   const auto interval = std::chrono::ceil<std::chrono::milliseconds>(o.interval);
   std::int64_t n = o.start;
-  for (std::uint64_t taken = 0; o.count == 0 || taken < o.count; ++taken) {
+  for (std::uint64_t taken = 0; o.count == 0 || taken < o.count;) {
     client.await_grant();
-    client.send(std::to_string(n));
+    try {
+      client.send(std::to_string(n));
+    } catch (const baton::Error& e) {
+      if (e.kind() != baton::Error::Kind::revoked) throw;
+      continue;  // we were away too long (stopped?): the same number goes in our next turn
+    }
+    ++taken;
     if (!o.quiet) std::cout << o.client.name << " sent: " << n << std::endl;
     n += o.step;
     if (interval.count() > 0) client.pause(interval);

@@ -86,6 +86,8 @@ class Error : public std::runtime_error {
     protocol,     // the server sent bytes this client cannot parse
     closed,       // the server closed or shut down
     usage,        // the call does not fit the state (e.g. send without a grant)
+    revoked,      // send(): the turn was revoked before the send left (the caller was away
+                  // longer than the turn's timeout); nothing was sent, await the next grant
   };
   Error(Kind kind, std::string code, const std::string& what)
       : std::runtime_error(what), kind_(kind), code_(std::move(code)) {}

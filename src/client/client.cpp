@@ -60,7 +60,7 @@ Grant Client::await_grant() {
   if (d.pending_grant) {  // it came while we were in pause() or send(): no need to read
     const Grant g = *d.pending_grant;
     d.pending_grant.reset();
-    return g;
+    if (!d.revoked_ahead(g.turn)) return g;
   }
   for (;;) {
     const auto m = d.next_v1();
@@ -85,6 +85,8 @@ std::uint64_t Client::send(std::string_view payload) {
     return 0;
   }
   const std::uint64_t sent = d.turn;
+  if (d.grant_revoked_while_away())
+    throw Error(Error::Kind::revoked, "", "turn " + std::to_string(sent) + " was revoked before it was sent");
   v1::put_send(d.out, sent, payload);
   d.write(d.out);
   for (;;) {

@@ -55,6 +55,8 @@ struct Client::Impl {
   std::string rx;    // scratch for reading
   std::uint64_t turn = 0;  // the grant we hold, 0 if none
   bool granted = false;
+  clock_type::time_point granted_at{};  // when we read that grant
+  milliseconds grant_timeout{0};        // its timeout, 0 = none
   std::optional<Grant> pending_grant;  // arrived during pause() or send(): await_grant returns it
   std::deque<Event> pending_events;    // arrived during a watcher's pause(): next_event returns them
   std::uint64_t pings = 0;             // PING tokens: hb1, hb2, ... (tells them apart in a capture)
@@ -204,7 +206,20 @@ struct Client::Impl {
   Grant take_grant(const v1::Message& m) {
     turn = m.number;
     granted = true;
-    return Grant{m.number, milliseconds(m.millis)};
+    granted_at = clock_type::now();
+    grant_timeout = milliseconds(m.millis);
+    return Grant{m.number, grant_timeout};
+  }
+
+  // A holder that was away longer than its turn's timeout (stopped, a long
+  // pause between await_grant and send) asks the socket first: its REVOKED is
+  // probably waiting there, and a SEND for that turn would be STALE_TURN,
+  // which closes the connection. Costs nothing on a prompt send.
+  bool grant_revoked_while_away() {
+    if (revoked_ahead(turn)) return true;  // already read (e.g. during a pause), not yet parsed
+    if (grant_timeout.count() == 0 || clock_type::now() - granted_at < grant_timeout) return false;
+    lines.append(conn.drain());
+    return revoked_ahead(turn);
   }
 
   // The next handshake line, parsed into `line`; ERROR (e.g. SERVER_FULL,

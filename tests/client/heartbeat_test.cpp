@@ -183,6 +183,35 @@ TEST(Heartbeat, AGrantRevokedBeforeItWasReadIsNeverUsed) {
   EXPECT_EQ(c.send("fresh"), 6u);
 }
 
+TEST(Heartbeat, ASendAfterBeingAwayLongerThanTheTurnChecksForItsRevokeFirst) {
+  // The client read its GRANT, then was away (stopped, a GC pause) past the
+  // turn's timeout: the server revoked it meanwhile. Sending would be
+  // STALE_TURN and fatal; send() finds the REVOKED and sends nothing.
+  FakeServer srv([](Peer& p) {
+    EXPECT_TRUE(p.handshake());
+    p.send("GRANT 4 100\n");
+    std::this_thread::sleep_for(150ms);
+    p.send("REVOKED 4\nPING revoked\n");
+    EXPECT_EQ(p.expect("PONG "), "PONG revoked") << "nothing but the PONG: no SEND 4";
+    p.send("GRANT 6 100\n");
+    EXPECT_EQ(p.expect("SEND "), "SEND 6 fresh");
+    p.send("ACK 6\n");
+    p.bye();
+  });
+  Client c(srv.client("a"));
+  c.connect();
+  ASSERT_EQ(c.await_grant().turn, 4u);
+  std::this_thread::sleep_for(300ms);  // away: longer than the 100 ms turn
+  try {
+    c.send("stale");
+    ADD_FAILURE() << "send() went out for a revoked turn";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), Error::Kind::revoked) << e.what();
+  }
+  EXPECT_EQ(c.await_grant().turn, 6u);
+  EXPECT_EQ(c.send("fresh"), 6u);
+}
+
 TEST(Heartbeat, BatonClientPausesInsteadOfSleepingBetweenTurns) {
   // --interval 1.5s with a 300 ms heartbeat: a sleeping client would write
   // nothing between its two SENDs; a pausing one PINGs.
