@@ -2,6 +2,8 @@
 
 #include <sysexits.h>
 
+#include <iostream>
+
 #include <CLI/CLI.hpp>
 
 #include "core/duration.hpp"
@@ -74,6 +76,11 @@ std::optional<int> parse_options(int argc, char** argv, ServerConfig& c) {
   c.log_json = format == "json";
   c.log_turns = !quiet;
   c.admin = !no_admin;
+  if (c.legacy_after.count() > 0 && c.legacy_after >= c.hello_timeout) {
+    // The probe would go out when the connection is already being refused.
+    std::cerr << "baton-server: --legacy-after must be shorter than --hello-timeout (or 0: no legacy clients)\n";
+    return EX_USAGE;
+  }
   return std::nullopt;
 }
 

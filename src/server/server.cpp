@@ -40,6 +40,12 @@ void fit_descriptor_limit(std::size_t max_clients) {
 
 Server::Server(ServerConfig config) : config_(std::move(config)) {
   fit_descriptor_limit(config_.max_clients);
+  if (config_.idle_timeout.count() > 0 && config_.heartbeat.count() > 0 && config_.heartbeat * 2 > config_.idle_timeout) {
+    // A live client must get two heartbeats' chance before it counts as idle.
+    config_.heartbeat = config_.idle_timeout / 2;
+    log_warn(fmt::format("--heartbeat lowered to {} ms: --idle-timeout {} ms needs two heartbeats",
+                         config_.heartbeat.count(), config_.idle_timeout.count()));
+  }
   if (!config_.journal.empty()) {
     history_ = Journal::recover(config_.journal);
     journal_ = std::make_unique<Journal>(config_.journal);

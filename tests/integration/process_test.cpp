@@ -210,6 +210,9 @@ TEST(Process, ExitCodes) {
   EXPECT_EQ(run_process({BATON_CLIENT_BIN, "--no-such-flag"}).exit_code, 64);
   EXPECT_EQ(run_process({BATON_CLIENT_BIN, "--interval", "soon"}).exit_code, 64);
   EXPECT_EQ(run_process({BATON_SERVER_BIN, "--turn-timeout", "-1"}).exit_code, 64);
+  const auto probe_too_late = run_process({BATON_SERVER_BIN, "--legacy-after", "5s", "--hello-timeout", "5s"});
+  EXPECT_EQ(probe_too_late.exit_code, 64) << probe_too_late.out;
+  EXPECT_NE(probe_too_late.out.find("--legacy-after must be shorter"), std::string::npos) << probe_too_late.out;
   EXPECT_EQ(run_process({BATON_CLIENT_BIN, "--name", "bad name"}).exit_code, 64);
   const auto nobody = run_process({BATON_CLIENT_BIN, "--port", std::to_string(free_port())});
   EXPECT_EQ(nobody.exit_code, 69) << nobody.out;

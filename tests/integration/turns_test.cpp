@@ -157,5 +157,21 @@ TEST(Turns, PingIsAnsweredAndByeLeavesCleanly) {
   EXPECT_TRUE(a.closed_within());
 }
 
+TEST(Turns, HeartbeatIsLoweredToFitTheIdleTimeout) {
+  // A careless --idle-timeout shorter than two heartbeats would drop live
+  // clients between pings: the server pings (and tells clients) at half of it.
+  auto cfg = TestServer::defaults();
+  cfg.heartbeat = 10s;
+  cfg.idle_timeout = 600ms;
+  TestServer srv(cfg);
+  RawPeer a(srv.port());
+  EXPECT_EQ(a.line(), "BATON 1");
+  a.send("HELLO 1 member default a\n");
+  EXPECT_EQ(a.line(), "WELCOME default a 300");
+  EXPECT_EQ(a.line_starting("PING "), "PING hb") << "pinged after 300 ms of silence";
+  a.send("PONG hb\n");
+  EXPECT_FALSE(a.closed_within(400ms)) << "answering keeps it";
+}
+
 }  // namespace
 }  // namespace baton::test
