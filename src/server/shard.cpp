@@ -158,16 +158,16 @@ void Shard::forget(Session& s) {
 
 void Shard::apply(RingState& rs) {
   for (const Effect& e : effects_) {
+    const auto it = sessions_.find(e.member);
+    Session* s = it == sessions_.end() ? nullptr : it->second.get();
     if (e.kind == Effect::Kind::grant) {
       // Every grant is armed and journaled, whether or not its holder is
       // still there to be told (it may be leaving during a drain).
-      const auto it = sessions_.find(e.member);
-      rs.deadline = deadline_for(it == sessions_.end() ? nullptr : it->second.get(), Clock::now());
+      rs.deadline = deadline_for(s, Clock::now());
       if (journal_) journal_->append_grant(rs.name, e.value);
     }
-    const auto it = sessions_.find(e.member);
-    if (it == sessions_.end() || it->second->ended()) continue;  // nothing more is said to a peer we said goodbye to
-    deliver(rs, e, *it->second);
+    if (!s || s->ended()) continue;  // nothing more is said to a peer we said goodbye to
+    deliver(rs, e, *s);
   }
   effects_.clear();
   run_deferred();
