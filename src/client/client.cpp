@@ -89,9 +89,13 @@ std::uint64_t Client::send(std::string_view payload) {
     throw Error(Error::Kind::revoked, "", "turn " + std::to_string(sent) + " was revoked before it was sent");
   v1::put_send(d.out, sent, payload);
   d.write(d.out);
+  d.awaiting_ack = sent;
   for (;;) {
     const auto m = d.next_v1();
-    if (m->verb == v1::Verb::ack && m->number == sent) return sent;
+    if (m->verb == v1::Verb::ack && m->number == sent) {
+      d.awaiting_ack = 0;
+      return sent;
+    }
     // A ring of one may be granted its next turn before the ACK arrives.
     if (m->verb == v1::Verb::grant) d.pending_grant = d.take_grant(*m);
   }

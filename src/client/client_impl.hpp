@@ -55,7 +55,13 @@ struct Client::Impl {
   std::string rx;    // scratch for reading
   std::uint64_t turn = 0;  // the grant we hold, 0 if none
   bool granted = false;
-  clock_type::time_point granted_at{};  // when we read that grant
+  clock_type::time_point granted_at{};  // when the read that brought that grant returned
+  // When the last read that brought bytes returned. A complete line is only
+  // ever parsed before the next read, so a GRANT parsed now came with that
+  // read: a client stopped between reading and parsing (SIGSTOP while it
+  // printed the previous turn) must count the stop against its turn.
+  clock_type::time_point last_read_at{};
+  std::uint64_t awaiting_ack = 0;  // the turn send() has written and waits to hear about
   milliseconds grant_timeout{0};        // its timeout, 0 = none
   std::optional<Grant> pending_grant;  // arrived during pause() or send(): await_grant returns it
   std::deque<Event> pending_events;    // arrived during a watcher's pause(): next_event returns them
@@ -107,7 +113,9 @@ struct Client::Impl {
   bool read_for(milliseconds timeout) {
     rx.clear();
     try {
-      return conn.read_some(rx, timeout);
+      if (!conn.read_some(rx, timeout)) return false;
+      last_read_at = clock_type::now();
+      return true;
     } catch (const Error& e) {
       lost(e);
     }
@@ -177,6 +185,12 @@ struct Client::Impl {
               pending_grant.reset();
             }
             if (opt.on_revoked) opt.on_revoked(m->number);
+            if (awaiting_ack != 0 && awaiting_ack == m->number) {
+              // Our SEND crossed its REVOKED on the wire: the server ignores it.
+              awaiting_ack = 0;
+              throw Error(Error::Kind::revoked, "",
+                          "turn " + std::to_string(m->number) + " was revoked before the send arrived");
+            }
             continue;
           default:
             return m;
@@ -206,7 +220,7 @@ struct Client::Impl {
   Grant take_grant(const v1::Message& m) {
     turn = m.number;
     granted = true;
-    granted_at = clock_type::now();
+    granted_at = last_read_at;
     grant_timeout = milliseconds(m.millis);
     return Grant{m.number, grant_timeout};
   }

@@ -129,6 +129,7 @@ void Session::deliver_queue(std::uint64_t position) {
   if (who_.wire == Wire::v1) v1::put_queue(out_, position);
 }
 void Session::deliver_revoked(std::uint64_t turn) {
+  revoked_turn_ = turn;
   if (who_.wire == Wire::v1) v1::put_revoked(out_, turn);
 }
 void Session::deliver_ack(std::uint64_t turn) {

@@ -52,6 +52,13 @@ class Session : public std::enable_shared_from_this<Session> {
   Closed closed_reason() const noexcept { return reason_; }
   // Revoked and not yet heard from since: the next bytes it sends resume it.
   void set_suspended(bool on) noexcept { suspended_ = on; }
+  // The turn last revoked from it, while no SEND has named it yet: a SEND for
+  // it crossed the REVOKED on the wire, and is ignored once rather than fatal.
+  bool forgive_crossed_send(std::uint64_t turn) noexcept {
+    if (turn == 0 || turn != revoked_turn_) return false;
+    revoked_turn_ = 0;
+    return true;
+  }
   // Legacy: its answer to the probe, to be committed as its first turn's send.
   bool has_legacy_first() const noexcept { return legacy_first_.has_value(); }
   std::optional<std::string> take_legacy_first() { return std::exchange(legacy_first_, std::nullopt); }
@@ -97,6 +104,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool writing_ = false;
   bool ended_ = false;          // after fail()/shutdown_notice()/BYE: input is discarded
   bool suspended_ = false;
+  std::uint64_t revoked_turn_ = 0;
   bool more_coming_ = false;    // the last read filled rbuf_ and the socket holds more
   Closed reason_ = Closed::peer_closed;
   Clock::time_point ended_at_{};

@@ -103,6 +103,11 @@ void Shard::submit(Session& s, std::uint64_t turn, std::string_view payload) {
       s.fail(v1::code::not_your_turn, fmt::format("turn {} is not yours", turn));
       return;
     case Ring::Verdict::stale_turn:
+      if (s.forgive_crossed_send(turn)) {
+        log_info(fmt::format("{}'s send for revoked turn {} of ring {} crossed its REVOKED; ignored", s.who().name,
+                             turn, rs.name));
+        return;
+      }
       s.fail(v1::code::stale_turn, fmt::format("turn {} is not the current turn {}", turn, before));
       return;
     case Ring::Verdict::not_a_member:

@@ -212,6 +212,67 @@ TEST(Heartbeat, ASendAfterBeingAwayLongerThanTheTurnChecksForItsRevokeFirst) {
   EXPECT_EQ(c.send("fresh"), 6u);
 }
 
+TEST(Heartbeat, AGrantReadBeforeAStopCountsTheStopAgainstItsTurn) {
+  // ACK 1 and GRANT 4 come in one read; the client is stopped after send()
+  // returns and before it parses the GRANT (SIGSTOP while printing). The
+  // server revokes turn 4 meanwhile. The stop counts against turn 4: send()
+  // must look for the REVOKED instead of sending for a turn that is gone.
+  FakeServer srv([](Peer& p) {
+    EXPECT_TRUE(p.handshake());
+    p.send("GRANT 1 100\n");
+    EXPECT_EQ(p.expect("SEND "), "SEND 1 one");
+    p.send("ACK 1\nGRANT 4 100\n");
+    std::this_thread::sleep_for(150ms);
+    p.send("REVOKED 4\nPING revoked\n");
+    EXPECT_EQ(p.line(), "PONG revoked") << "nothing before the PONG: no SEND 4";
+    p.send("GRANT 6 100\n");
+    EXPECT_EQ(p.expect("SEND "), "SEND 6 fresh");
+    p.send("ACK 6\n");
+    p.bye();
+  });
+  Client c(srv.client("a"));
+  c.connect();
+  ASSERT_EQ(c.await_grant().turn, 1u);
+  EXPECT_EQ(c.send("one"), 1u);
+  std::this_thread::sleep_for(300ms);  // stopped, GRANT 4 read but not parsed
+  try {
+    ASSERT_EQ(c.await_grant().turn, 4u);
+    c.send("stale");
+    ADD_FAILURE() << "send() went out for a revoked turn";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), Error::Kind::revoked) << e.what();
+  }
+  EXPECT_EQ(c.await_grant().turn, 6u);
+  EXPECT_EQ(c.send("fresh"), 6u);
+}
+
+TEST(Heartbeat, ASendThatCrossesItsRevokedIsReportedAsRevoked) {
+  // The SEND and the REVOKED cross on the wire: the server ignores the SEND
+  // (no ACK ever comes); the REVOKED that follows it in our stream ends send().
+  FakeServer srv([](Peer& p) {
+    EXPECT_TRUE(p.handshake());
+    p.send("GRANT 4 100\n");
+    EXPECT_EQ(p.expect("SEND "), "SEND 4 late");
+    p.send("REVOKED 4\nPING revoked\n");
+    EXPECT_EQ(p.expect("PONG "), "PONG revoked");
+    p.send("GRANT 6 100\n");
+    EXPECT_EQ(p.expect("SEND "), "SEND 6 fresh");
+    p.send("ACK 6\n");
+    p.bye();
+  });
+  Client c(srv.client("a"));
+  c.connect();
+  ASSERT_EQ(c.await_grant().turn, 4u);
+  try {
+    c.send("late");
+    ADD_FAILURE() << "send() returned without an ACK";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), Error::Kind::revoked) << e.what();
+  }
+  EXPECT_EQ(c.await_grant().turn, 6u);
+  EXPECT_EQ(c.send("fresh"), 6u);
+}
+
 TEST(Heartbeat, BatonClientPausesInsteadOfSleepingBetweenTurns) {
   // --interval 1.5s with a 300 ms heartbeat: a sleeping client would write
   // nothing between its two SENDs; a pausing one PINGs.

@@ -117,6 +117,30 @@ TEST(Faults, StaleTurnNumberGetsStaleTurn) {
   EXPECT_TRUE(p.closed_within());
 }
 
+TEST(Faults, ASendCrossingItsRevokedIsIgnoredOnce) {
+  // The holder's SEND crosses its REVOKED on the wire: not fatal, nothing
+  // logged or acked. A second SEND for the same dead turn is STALE_TURN.
+  auto cfg = TestServer::defaults();
+  cfg.min_members = 1;
+  cfg.turn_timeout = std::chrono::milliseconds(100);
+  TestServer srv(cfg);
+  RawPeer p(srv.port());
+  p.hello("p");
+  ASSERT_EQ(p.line_starting("GRANT "), "GRANT 1 100");
+  ASSERT_EQ(p.line(), "REVOKED 1");
+  ASSERT_EQ(p.line(), "PING revoked");
+  p.send("SEND 1 crossed\n");  // as if written before the REVOKED arrived
+  EXPECT_EQ(p.line(), "GRANT 2 100") << "no ACK, no ERROR: resumed by its bytes and granted again";
+  p.send("SEND 2 fine\n");
+  ASSERT_EQ(p.line(), "ACK 2");
+  ASSERT_EQ(p.line_starting("GRANT "), "GRANT 3 100");
+  p.send("SEND 1 again\n");
+  const auto err = p.line_starting("ERROR ");
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->rfind("ERROR STALE_TURN ", 0), 0u) << *err;
+  EXPECT_TRUE(p.closed_within());
+}
+
 TEST(Faults, DuplicateNameIsRefused) {
   TestServer srv;
   Client a(srv.client("same"));
