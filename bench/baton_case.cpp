@@ -19,7 +19,7 @@ RunResult run_baton(const CaseSpec& spec) {
   const std::size_t members = spec.members * spec.rings;
   Child srv = spawn({spec.server_bin, "--host", "127.0.0.1", "--port", "0", "--no-admin", "--min-members",
                      std::to_string(spec.members), "--no-turn-log", "--idle-timeout", "0", "--turn-timeout", "0",
-                     "--max-clients", std::to_string(members + 100)},
+                     "--max-clients", std::to_string(members + 100), "--turn-numbers", "counter"},  // grants are indexed by turn
                     spec.cpu);
   const auto port = static_cast<std::uint16_t>(std::stoi(wait_for_log(srv, "listening on 127.0.0.1:", std::chrono::seconds(10))));
   pin_self(spec.cpu);

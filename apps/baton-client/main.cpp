@@ -12,7 +12,11 @@
 
 namespace {
 
-int run(const baton::cli::CliOptions& o) {
+int run(baton::cli::CliOptions& o) {
+  // The server's news (e.g. its journal stalled) goes to stderr: stdout is the seed's turn log.
+  o.client.on_notice = [](std::string_view code, std::string_view text) {
+    std::cerr << "baton-client: server notice " << code << ": " << text << std::endl;
+  };
   baton::Client client(o.client);
   client.connect();
   if (o.watch) {

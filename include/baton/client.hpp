@@ -64,6 +64,10 @@ struct ClientOptions {
   // a turn.
   std::function<void(std::uint64_t position)> on_queue;
   std::function<void(std::uint64_t turn)> on_revoked;
+  // NOTICE lines: news about the ring that may pass by itself (e.g.
+  // JOURNAL_STALLED: the server can't write its journal; nothing is lost,
+  // turns resume when it can). Never fatal; unknown codes can be ignored.
+  std::function<void(std::string_view code, std::string_view text)> on_notice;
 };
 
 struct Grant {

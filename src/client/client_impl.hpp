@@ -179,6 +179,9 @@ struct Client::Impl {
           case v1::Verb::queue:
             if (opt.on_queue) opt.on_queue(m->number);
             continue;
+          case v1::Verb::notice:
+            if (opt.on_notice) opt.on_notice(m->code, m->text);
+            continue;
           case v1::Verb::revoked:
             if (granted && turn == m->number) {
               granted = false;

@@ -14,7 +14,7 @@ void Ring::join(MemberId id, Effects& out) {
 }
 
 void Ring::maybe_start(Effects& out) {
-  if (running_ || order_.empty()) return;
+  if (running_ || paused_ || order_.empty()) return;
   if (!started_ && order_.size() < min_members_) return;
   started_ = true;
   grant_front(out);
@@ -44,10 +44,15 @@ void Ring::leave(MemberId id, Effects& out) {
   push_positions(index, out);
 }
 
-Ring::Verdict Ring::submit(MemberId id, std::uint64_t turn, Effects& out) {
+Ring::Verdict Ring::check(MemberId id, std::uint64_t turn) const {
   if (!contains(id)) return Verdict::not_a_member;
   if (!running_ || order_.front() != id) return turn < turn_ ? Verdict::stale_turn : Verdict::not_your_turn;
   if (turn != turn_) return Verdict::stale_turn;
+  return Verdict::accepted;
+}
+
+Ring::Verdict Ring::submit(MemberId id, std::uint64_t turn, Effects& out) {
+  if (const auto v = check(id, turn); v != Verdict::accepted) return v;
   order_.pop_front();
   order_.push_back(id);
   grant_front(out);
@@ -100,7 +105,17 @@ std::optional<std::uint64_t> Ring::position(MemberId id) const {
   return position_at(static_cast<std::size_t>(it - order_.begin()));
 }
 
+void Ring::unpause(Effects& out) {
+  if (!paused_) return;
+  paused_ = false;
+  maybe_start(out);
+}
+
 void Ring::grant_front(Effects& out) {
+  if (paused_) {  // the front is next, and waits
+    running_ = false;
+    return;
+  }
   running_ = true;
   ++turn_;
   out.push_back({Effect::Kind::grant, order_.front(), turn_});

@@ -48,6 +48,8 @@ class Ring {
   // The member sends naming `turn`. Accepted only from the holder naming the
   // current turn; then the holder goes to the back and the next is granted.
   Verdict submit(MemberId id, std::uint64_t turn, Effects& out);
+  // What submit() would answer, without changing anything.
+  Verdict check(MemberId id, std::uint64_t turn) const;
   // The deadline armed for `turn` passed: if that turn is still current, the
   // holder is revoked and suspended, and the next is granted. A member that
   // let its turn expire may be gone (stopped, partitioned): granting it again
@@ -56,6 +58,13 @@ class Ring {
   // A suspended member showed it is alive: it goes to the back of the queue.
   // No-op for anyone not suspended.
   void resume(MemberId id, Effects& out);
+
+  // A paused ring grants nothing: a grant that falls due waits (nobody holds
+  // the baton, the front of the queue is next) until unpause(). The caller
+  // pauses a ring whose next turn number it can't make durable.
+  void pause() noexcept { paused_ = true; }
+  void unpause(Effects& out);
+  bool paused() const noexcept { return paused_; }
 
   std::optional<MemberId> holder() const;
   std::uint64_t turn() const noexcept { return turn_; }  // current (or last) turn number
@@ -77,6 +86,7 @@ class Ring {
   std::size_t min_members_;
   std::uint64_t turn_;
   bool running_ = false;        // a turn is in progress: order_.front() holds the baton
+  bool paused_ = false;
   bool started_ = false;        // min_members was reached and the ring has not emptied since
   std::deque<MemberId> order_;  // front = holder while running_, then the queue
   std::vector<MemberId> suspended_;  // revoked, waiting for a sign of life (few: a linear scan)

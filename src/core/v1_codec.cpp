@@ -93,10 +93,10 @@ std::optional<Message> parse(std::string_view line, std::string_view* why) {
     if (!done()) return fail(why, "no arguments expected");
     return m;
   }
-  if (verb == "ERROR") {
-    m.verb = Verb::error;
+  if (verb == "ERROR" || verb == "NOTICE") {
+    m.verb = verb == "ERROR" ? Verb::error : Verb::notice;
     m.code = field(rest);
-    if (m.code.empty() || !valid_payload(rest)) return fail(why, "ERROR <code> <text> expected");
+    if (m.code.empty() || !valid_payload(rest)) return fail(why, "<code> <text> expected");
     m.text = rest;
     return m;
   }
@@ -144,6 +144,10 @@ void put_event(std::string& out, std::uint64_t turn, std::string_view name, std:
 void put_shutdown(std::string& out) { out += "SHUTDOWN\n"; }
 void put_error(std::string& out, std::string_view code, std::string_view text) {
   out.append("ERROR ").append(code).append(" ").append(text);
+  out += '\n';
+}
+void put_notice(std::string& out, std::string_view code, std::string_view text) {
+  out.append("NOTICE ").append(code).append(" ").append(text);
   out += '\n';
 }
 void put_hello(std::string& out, bool watcher, std::string_view ring, std::string_view name) {

@@ -23,6 +23,7 @@ enum class Verb : std::uint8_t {
   event,     // EVENT <turn> <name> <payload>
   shutdown,  // SHUTDOWN
   error,     // ERROR <code> <text>
+  notice,    // NOTICE <code> <text>: news about the ring, never fatal
   // client -> server
   hello,     // HELLO <version> <member|watcher> <ring> <name>
   send,      // SEND <turn> <payload>
@@ -41,7 +42,7 @@ struct Message {
   bool watcher = false;       // HELLO role
   std::string_view ring;      // HELLO, WELCOME
   std::string_view name;      // HELLO, WELCOME, EVENT
-  std::string_view code;      // ERROR
+  std::string_view code;      // ERROR, NOTICE
   std::string_view text;      // payload (SEND, EVENT), token (PING/PONG), text (ERROR)
 };
 
@@ -60,6 +61,15 @@ inline constexpr std::string_view not_a_member = "NOT_A_MEMBER";
 inline constexpr std::string_view journal = "JOURNAL";
 }  // namespace code
 
+// Codes of NOTICE lines: the ring's state changed for a reason the member
+// can't see and that may pass by itself. Clients ignore codes they don't know.
+namespace notice {
+// The server can't write its journal (disk full, I/O error): the ring grants
+// nothing and acks nothing until it can; a pending SEND is kept, not lost.
+inline constexpr std::string_view journal_stalled = "JOURNAL_STALLED";
+inline constexpr std::string_view journal_resumed = "JOURNAL_RESUMED";
+}  // namespace notice
+
 // Parses one line (without its '\n'; a trailing '\r' is tolerated). On failure
 // returns nullopt and sets *why to a short reason for the ERROR text.
 std::optional<Message> parse(std::string_view line, std::string_view* why = nullptr);
@@ -75,6 +85,7 @@ void put_revoked(std::string& out, std::uint64_t turn);
 void put_event(std::string& out, std::uint64_t turn, std::string_view name, std::string_view payload);
 void put_shutdown(std::string& out);
 void put_error(std::string& out, std::string_view code, std::string_view text);
+void put_notice(std::string& out, std::string_view code, std::string_view text);
 void put_hello(std::string& out, bool watcher, std::string_view ring, std::string_view name);
 void put_send(std::string& out, std::uint64_t turn, std::string_view payload);
 void put_ping(std::string& out, std::string_view token);

@@ -34,6 +34,10 @@ struct ServerConfig {
   std::string journal;              // durable journal file; empty: none
   bool log_json = false;
   bool log_turns = true;            // the seed's "NAME sent: PAYLOAD" line per turn
+  // A ring new to the process starts its numbers at the wall clock in
+  // microseconds (true), or above the journal's floor (false: 1 on a fresh
+  // server without a journal, so numbers restart at 1 after a restart).
+  bool turns_from_clock = true;
 };
 
 }  // namespace baton::server

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <fstream>
@@ -19,8 +20,8 @@ Journal::~Journal() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-TurnHistory Journal::recover(const std::string& path) {
-  TurnHistory history;
+std::uint64_t Journal::recover(const std::string& path) {
+  std::uint64_t floor = 0;
   std::ifstream in(path);
   std::string line;
   while (std::getline(in, line)) {
@@ -33,26 +34,31 @@ TurnHistory Journal::recover(const std::string& path) {
     std::uint64_t turn = 0;
     auto [p, ec] = std::from_chars(line.data() + sp1 + 1, line.data() + end, turn);
     if (ec != std::errc{} || p != line.data() + end) continue;
-    auto& last = history[line.substr(2, sp1 - 2)];
-    if (turn > last) last = turn;
+    floor = std::max(floor, turn);
   }
-  return history;
+  return floor;
 }
 
-bool Journal::append_send(std::string_view ring, std::uint64_t turn, std::string_view name,
-                          std::string_view payload) {
-  std::string rec;
-  rec.reserve(ring.size() + name.size() + payload.size() + 32);
-  rec.append("S ").append(ring).append(" ").append(std::to_string(turn)).append(" ").append(name)
+void Journal::stage_send(std::string_view ring, std::uint64_t turn, std::string_view name,
+                         std::string_view payload) {
+  batch_.append("S ").append(ring).append(" ").append(std::to_string(turn)).append(" ").append(name)
       .append(" ").append(payload).append("\n");
-  if (::write(fd_, rec.data(), rec.size()) != static_cast<ssize_t>(rec.size())) return false;
-  return ::fdatasync(fd_) == 0;
+  ++staged_;
 }
 
-void Journal::append_grant(std::string_view ring, std::uint64_t turn) {
-  std::string rec;
-  rec.append("G ").append(ring).append(" ").append(std::to_string(turn)).append("\n");
-  [[maybe_unused]] auto n = ::write(fd_, rec.data(), rec.size());
+bool Journal::commit() {
+  const bool ok = write_synced(batch_);
+  batch_.clear();
+  staged_ = 0;
+  return ok;
+}
+
+bool Journal::reserve(std::uint64_t upto) { return write_synced("G * " + std::to_string(upto) + "\n"); }
+
+bool Journal::write_synced(const std::string& bytes) {
+  if (bytes.empty()) return true;
+  if (::write(fd_, bytes.data(), bytes.size()) != static_cast<ssize_t>(bytes.size())) return false;
+  return ::fdatasync(fd_) == 0;
 }
 
 }  // namespace baton::server

@@ -1,42 +1,45 @@
-// The durable journal (--journal FILE): one line per accepted send, made
-// durable (fdatasync) before the send is acknowledged, plus one line per grant
-// so that turn numbers are never reused after a restart.
+// The durable journal (--journal FILE), one line per record:
 //
 //   S <ring> <turn> <name> <payload>     an accepted send
-//   G <ring> <turn>                      a grant (not synced: see docs/ARCHITECTURE.md)
+//   G <ring> <upto>                      a reservation: numbers up to <upto> may be granted
 //
-// Thread: append_send() and append_grant() may be called from every shard at once: each record is one
-// write(2) to an O_APPEND file, which the kernel keeps whole; no lock is taken.
+// Each shard opens the file for itself (O_APPEND: each batch is one write(2),
+// which the kernel keeps whole), so no descriptor is shared between threads.
+// Thread: one Journal per shard, used by its thread only.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+
+#include "core/journal_port.hpp"
 
 namespace baton::server {
 
-// Highest turn number per ring found in a journal.
-using TurnHistory = std::unordered_map<std::string, std::uint64_t>;
-
-class Journal {
+class Journal final : public JournalPort {
  public:
   // Opens (creating) path for appending; throws std::system_error.
   explicit Journal(const std::string& path);
-  ~Journal();
+  ~Journal() override;
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
 
-  // Reads a journal back; a missing file is an empty history. A torn last
-  // line (crash mid-write) is ignored.
-  static TurnHistory recover(const std::string& path);
+  // The highest number a journal names; a missing file is 0. A torn last line
+  // (crash mid-write) is ignored.
+  static std::uint64_t recover(const std::string& path);
 
-  // Returns false if the write or the sync failed (the send must then not be acked).
-  bool append_send(std::string_view ring, std::uint64_t turn, std::string_view name, std::string_view payload);
-  void append_grant(std::string_view ring, std::uint64_t turn);
+  void stage_send(std::string_view ring, std::uint64_t turn, std::string_view name,
+                  std::string_view payload) override;
+  std::size_t staged() const override { return staged_; }
+  bool commit() override;
+  bool reserve(std::uint64_t upto) override;
 
  private:
+  bool write_synced(const std::string& bytes);
+
   int fd_ = -1;
+  std::string batch_;
+  std::size_t staged_ = 0;
 };
 
 }  // namespace baton::server

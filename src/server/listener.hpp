@@ -12,7 +12,7 @@
 
 #include "core/peer_detector.hpp"
 #include "server/asio.hpp"
-#include "server/close_reason.hpp"
+#include "core/close_reason.hpp"
 #include "server/config.hpp"
 #include "server/shard.hpp"
 

@@ -62,6 +62,11 @@ std::optional<int> parse_options(int argc, char** argv, ServerConfig& c) {
       ->envname("BATON_THREADS")->capture_default_str()->check(CLI::Range(0, 256));
   app.add_option("--journal", c.journal, "Durable journal file: sends are synced before their ACK")
       ->envname("BATON_JOURNAL");
+  std::string numbering = c.turns_from_clock ? "clock" : "counter";
+  app.add_option("--turn-numbers", numbering,
+                 "First turn of a new ring: clock = the wall clock in microseconds (numbers rise across "
+                 "restarts, journal or not); counter = 1, or above the journal's last number")
+      ->envname("BATON_TURN_NUMBERS")->check(CLI::IsMember({"clock", "counter"}))->capture_default_str();
   std::string format = c.log_json ? "json" : "text";
   app.add_option("--log-format", format, "Log lines as text or json")
       ->envname("BATON_LOG_FORMAT")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
@@ -74,6 +79,7 @@ std::optional<int> parse_options(int argc, char** argv, ServerConfig& c) {
     return rc == 0 ? EX_OK : EX_USAGE;
   }
   c.log_json = format == "json";
+  c.turns_from_clock = numbering == "clock";
   c.log_turns = !quiet;
   c.admin = !no_admin;
   if (c.legacy_after.count() > 0 && c.legacy_after >= c.hello_timeout) {

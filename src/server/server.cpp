@@ -46,13 +46,17 @@ Server::Server(ServerConfig config) : config_(std::move(config)) {
     log_warn(fmt::format("--heartbeat lowered to {} ms: --idle-timeout {} ms needs two heartbeats",
                          config_.heartbeat.count(), config_.idle_timeout.count()));
   }
+  std::uint64_t floor = 0;
   if (!config_.journal.empty()) {
-    history_ = Journal::recover(config_.journal);
-    journal_ = std::make_unique<Journal>(config_.journal);
+    floor = Journal::recover(config_.journal);
   }
   unsigned n = config_.threads;
   if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>(config_, journal_.get(), history_));
+  for (unsigned i = 0; i < n; ++i) {
+    std::unique_ptr<JournalPort> journal;
+    if (!config_.journal.empty()) journal = std::make_unique<Journal>(config_.journal);
+    shards_.push_back(std::make_unique<Shard>(config_, std::move(journal), floor));
+  }
   listener_ = std::make_unique<Listener>(shards_[0]->context(), config_, shards_, clients_);
   if (config_.admin) {
     const tcp::endpoint ep(asio::ip::make_address(config_.host), config_.admin_port);

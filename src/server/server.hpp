@@ -40,8 +40,6 @@ class Server {
   void wait_signal(asio::signal_set& signals);
 
   ServerConfig config_;
-  TurnHistory history_;
-  std::unique_ptr<Journal> journal_;
   // Before shards_: the Slots inside sessions and handshakes count down on it
   // while the shards are destroyed.
   std::atomic<std::size_t> clients_{0};

@@ -25,7 +25,7 @@ void Session::start() {
                    if (!e) return;
                    log_coroutine_exception(e);
                    self->end(Closed::error);
-                   self->shard_.leave(*self);
+                   self->shard_.hub().leave(*self);
                    self->close();
                    self->shard_.forget(*self);
                  });
@@ -41,13 +41,13 @@ asio::awaitable<void> Session::read_loop() {
     if (ec || n == 0) break;
     last_heard_ = Clock::now();
     if (ended_) continue;  // lingering after an error: discard until the peer closes
-    if (suspended_) shard_.resume(*this);  // any byte shows a revoked member is alive
+    if (suspended_) shard_.hub().resume(*this);  // any byte shows a revoked member is alive
     boost::system::error_code aec;
     more_coming_ = n == rbuf_.size() && socket_.available(aec) > 0;
     on_bytes(std::string_view(rbuf_.data(), n));
     shard_.flush_dirty();
   }
-  shard_.leave(*this);
+  shard_.hub().leave(*this);
   shard_.flush_dirty();
   close();
   shard_.forget(*this);
@@ -77,7 +77,7 @@ void Session::on_v1_line(std::string_view line) {
   switch (msg->verb) {
     case v1::Verb::send:
       if (who_.watcher) fail(v1::code::not_a_member, "watchers cannot send");
-      else shard_.submit(*this, msg->number, msg->text);
+      else shard_.hub().submit(*this, msg->number, msg->text);
       return;
     case v1::Verb::ping:
       v1::put_pong(out_, msg->text);
@@ -86,7 +86,7 @@ void Session::on_v1_line(std::string_view line) {
     case v1::Verb::pong:
       return;
     case v1::Verb::bye:
-      shard_.leave(*this);
+      shard_.hub().leave(*this);
       v1::put_bye(out_);
       end(Closed::bye);  // nothing more is read from a peer that said goodbye
       flush();
@@ -112,7 +112,7 @@ void Session::on_legacy_bytes(std::string_view bytes) {
         fail(v1::code::bad_frame, "a legacy client may not change its name");
         return;
       }
-      shard_.submit(*this, 0, m.payload);
+      shard_.hub().submit(*this, 0, m.payload);
       return;
     }
   }
@@ -129,7 +129,6 @@ void Session::deliver_queue(std::uint64_t position) {
   if (who_.wire == Wire::v1) v1::put_queue(out_, position);
 }
 void Session::deliver_revoked(std::uint64_t turn) {
-  revoked_turn_ = turn;
   if (who_.wire == Wire::v1) v1::put_revoked(out_, turn);
 }
 void Session::deliver_ack(std::uint64_t turn) {
@@ -138,6 +137,10 @@ void Session::deliver_ack(std::uint64_t turn) {
 void Session::deliver_event(std::uint64_t turn, std::string_view name, std::string_view payload) {
   v1::put_event(out_, turn, name, payload);
 }
+void Session::deliver_notice(std::string_view code, std::string_view text) {
+  if (who_.wire == Wire::v1) v1::put_notice(out_, code, text);
+}
+void Session::ready() { shard_.mark_dirty(*this); }
 void Session::deliver_ping(std::string_view token) {
   if (who_.wire != Wire::v1) return;
   v1::put_ping(out_, token);
@@ -151,7 +154,7 @@ void Session::flush() {
     log_info(fmt::format("{} dropped: more than {} bytes unread", who_.name, shard_.config().max_queued));
     out_.clear();
     if (!ended_) end(Closed::slow_consumer);
-    shard_.leave(*this);
+    shard_.hub().leave(*this);
     close();
     return;
   }
@@ -191,7 +194,7 @@ asio::awaitable<void> Session::write_loop() {
 void Session::fail(std::string_view code, std::string_view text, Closed why) {
   if (ended_) return;
   end(why);
-  shard_.leave(*this);  // the others carry on at once
+  shard_.hub().leave(*this);  // the others carry on at once
   if (who_.wire == Wire::v1) v1::put_error(out_, code, text);
   log_info(fmt::format("{} dropped: {} {}", who_.name, code, text));
   flush();

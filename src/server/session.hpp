@@ -14,68 +14,54 @@
 #include <string_view>
 
 #include "core/legacy_codec.hpp"
+#include "core/participant.hpp"
 #include "core/ring.hpp"
 #include "core/v1_codec.hpp"
 #include "server/asio.hpp"
-#include "server/close_reason.hpp"
+#include "core/close_reason.hpp"
 #include "server/slot.hpp"
 
 namespace baton::server {
 
 class Shard;
 
-enum class Wire { v1, legacy };
-
-// Who a connection is, as its handshake established.
-struct Identity {
-  Wire wire = Wire::v1;
-  bool watcher = false;
-  std::string ring = "default";
-  std::string name;  // legacy: fixed by its answer to the probe
-};
-
-class Session : public std::enable_shared_from_this<Session> {
+class Session final : public Participant, public std::enable_shared_from_this<Session> {
  public:
   Session(Shard& shard, tcp::socket socket, Slot slot, MemberId id, Identity who, std::string leftover,
           std::optional<std::string> legacy_first);
 
   void start();  // spawns the reader; the shard already registered us
 
-  MemberId id() const noexcept { return id_; }
-  const Identity& who() const noexcept { return who_; }
+  MemberId id() const noexcept override { return id_; }
+  const Identity& who() const noexcept override { return who_; }
   Clock::time_point last_heard() const noexcept { return last_heard_; }
   Clock::time_point last_pinged() const noexcept { return last_pinged_; }
   // Set once fail()/shutdown_notice()/BYE ended the conversation; the shard
   // closes the socket when the peer has not closed within its linger time.
-  bool ended() const noexcept { return ended_; }
+  bool ended() const noexcept override { return ended_; }
   Clock::time_point ended_at() const noexcept { return ended_at_; }
   Closed closed_reason() const noexcept { return reason_; }
   // Revoked and not yet heard from since: the next bytes it sends resume it.
-  void set_suspended(bool on) noexcept { suspended_ = on; }
-  // The turn last revoked from it, while no SEND has named it yet: a SEND for
-  // it crossed the REVOKED on the wire, and is ignored once rather than fatal.
-  bool forgive_crossed_send(std::uint64_t turn) noexcept {
-    if (turn == 0 || turn != revoked_turn_) return false;
-    revoked_turn_ = 0;
-    return true;
-  }
+  void set_suspended(bool on) noexcept override { suspended_ = on; }
   // Legacy: its answer to the probe, to be committed as its first turn's send.
-  bool has_legacy_first() const noexcept { return legacy_first_.has_value(); }
-  std::optional<std::string> take_legacy_first() { return std::exchange(legacy_first_, std::nullopt); }
+  bool has_legacy_first() const noexcept override { return legacy_first_.has_value(); }
+  std::optional<std::string> take_legacy_first() override { return std::exchange(legacy_first_, std::nullopt); }
 
-  // Deliveries append to the output buffer; flush() writes it.
-  void deliver_welcome(std::uint64_t heartbeat_ms);
-  void deliver_grant(std::uint64_t turn, std::uint64_t timeout_ms);
-  void deliver_queue(std::uint64_t position);
-  void deliver_revoked(std::uint64_t turn);
-  void deliver_ack(std::uint64_t turn);
-  void deliver_event(std::uint64_t turn, std::string_view name, std::string_view payload);
-  void deliver_ping(std::string_view token);
+  // Deliveries append to the output buffer; ready() queues it for flush().
+  void deliver_welcome(std::uint64_t heartbeat_ms) override;
+  void deliver_grant(std::uint64_t turn, std::uint64_t timeout_ms) override;
+  void deliver_queue(std::uint64_t position) override;
+  void deliver_revoked(std::uint64_t turn) override;
+  void deliver_ack(std::uint64_t turn) override;
+  void deliver_event(std::uint64_t turn, std::string_view name, std::string_view payload) override;
+  void deliver_notice(std::string_view code, std::string_view text) override;
+  void deliver_ping(std::string_view token) override;
+  void ready() override;
   void flush();
 
   // The error funnel of this layer: tells the peer why (v1), leaves the ring,
   // half-closes, and discards input until the peer closes or kLinger ends.
-  void fail(std::string_view code, std::string_view text, Closed why = Closed::error);
+  void fail(std::string_view code, std::string_view text, Closed why = Closed::error) override;
   // Server shutdown: SHUTDOWN notice (v1), then half-close.
   void shutdown_notice();
   // Closes the socket now (linger expired, or hard stop).
@@ -104,7 +90,6 @@ class Session : public std::enable_shared_from_this<Session> {
   bool writing_ = false;
   bool ended_ = false;          // after fail()/shutdown_notice()/BYE: input is discarded
   bool suspended_ = false;
-  std::uint64_t revoked_turn_ = 0;
   bool more_coming_ = false;    // the last read filled rbuf_ and the socket holds more
   Closed reason_ = Closed::peer_closed;
   Clock::time_point ended_at_{};

@@ -1,7 +1,8 @@
 // One executor thread's share of the server: its own io_context, the rings
-// whose names hash to it, and the sessions of their members and watchers.
-// A ring lives on exactly one shard, so a turn never crosses threads and no
-// ring state is locked. (shared_state, in Beast's chat-multi terms.)
+// whose names hash to it (their policy lives in core/hub.hpp), and the
+// sessions of their members and watchers. A ring lives on exactly one shard,
+// so a turn never crosses threads and no ring state is locked.
+// (shared_state, in Beast's chat-multi terms.)
 //
 // Thread: adopt() and drain() may be called from any thread (they post);
 // everything else runs on this shard's thread only.
@@ -13,11 +14,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/ring.hpp"
+#include "core/close_reason.hpp"
+#include "core/hub.hpp"
+#include "core/journal_port.hpp"
 #include "server/asio.hpp"
-#include "server/close_reason.hpp"
 #include "server/config.hpp"
-#include "server/journal.hpp"
 #include "server/session.hpp"
 
 namespace baton::server {
@@ -33,9 +34,10 @@ struct Handoff {
   Slot slot;
 };
 
-class Shard {
+class Shard final : private HubLog {
  public:
-  Shard(const ServerConfig& config, Journal* journal, const TurnHistory& history);
+  // journal: null without --journal. floor: no number at or below it is granted.
+  Shard(const ServerConfig& config, std::unique_ptr<JournalPort> journal, std::uint64_t floor);
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
 
@@ -53,52 +55,32 @@ class Shard {
   const ClosedCounts& closed() const { return closed_; }
 
   // --- called by sessions (shard thread) ---
-  void submit(Session& s, std::uint64_t turn, std::string_view payload);
-  void resume(Session& s);  // a suspended (revoked) member was heard from
-  void leave(Session& s);   // idempotent
+  Hub& hub() noexcept { return hub_; }
   void forget(Session& s);  // the session is closed and done
   void mark_dirty(Session& s) { dirty_.push_back(s.shared_from_this()); }
+  // End of a session's work in this pass: writes what was delivered, and
+  // schedules the journal's group commit for the end of the pass.
   void flush_dirty();
 
  private:
-  struct RingState {
-    RingState(std::string n, std::size_t min_members, std::uint64_t last_turn)
-        : name(std::move(n)), ring(min_members, last_turn) {}
-    std::string name;
-    Ring ring;
-    std::unordered_map<std::string, MemberId> names;  // member names (v1 and legacy), unique per ring
-    std::vector<Session*> watchers;
-    Clock::time_point deadline = Clock::time_point::max();  // when the current holder loses the baton
-  };
-  // What apply() found that must wait until its pass over the effects is done.
-  struct Deferred {
-    enum class Kind : std::uint8_t { commit_first, drop_legacy } kind;
-    MemberId member;
-    std::uint64_t turn;
-  };
+  void info(std::string_view line) override;
+  void warn(std::string_view line) override;
+  void turn(std::string_view ring, std::uint64_t turn, std::string_view name, std::string_view payload) override;
 
-  void enter(const std::shared_ptr<Session>& s);
-  RingState& ring_named(const std::string& name);
-  void apply(RingState& rs);  // delivers effects_ and clears it
-  void deliver(RingState& rs, const Effect& e, Session& s);
-  void run_deferred();
-  Clock::time_point deadline_for(const Session* holder, Clock::time_point now) const;
+  void commit();
   asio::awaitable<void> tick_loop();
-  void tick(Clock::time_point now, bool sweep);
   void sweep(Clock::time_point now);
 
   asio::io_context ctx_{1};
   const ServerConfig& config_;
-  Journal* journal_;
-  const TurnHistory& history_;
+  std::unique_ptr<JournalPort> journal_;
+  Hub hub_;
   std::unordered_map<MemberId, std::shared_ptr<Session>> sessions_;
-  std::unordered_map<MemberId, RingState*> seat_;  // joined members and watchers
-  std::unordered_map<std::string, std::unique_ptr<RingState>> rings_;
   std::vector<std::shared_ptr<Session>> dirty_;
   std::vector<std::shared_ptr<Session>> flushing_;  // dirty_'s twin: both keep their capacity
-  Effects effects_;
-  std::vector<Deferred> deferred_;
-  bool applying_ = false;
+  asio::steady_timer timer_{ctx_};
+  Clock::time_point wake_at_ = Clock::time_point::max();  // when tick_loop wakes next
+  bool commit_posted_ = false;
   bool draining_ = false;
   Clock::time_point drain_deadline_{};
   ClosedCounts closed_{};

@@ -26,6 +26,7 @@ server::ServerConfig TestServer::defaults() {
   c.legacy_after = 150ms;
   c.hello_timeout = 1s;
   c.drain_timeout = 500ms;
+  c.turns_from_clock = false;  // tests read turn 1, 2, ...; one test covers the clock
   return c;
 }
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace baton::server {
+namespace baton {
 
 enum class Closed : std::uint8_t {
   bye,            // the client said BYE
@@ -40,4 +40,4 @@ inline std::string describe(const ClosedCounts& c) {
   return out.empty() ? "none" : out;
 }
 
-}  // namespace baton::server
+}  // namespace baton

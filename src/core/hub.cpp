@@ -1,0 +1,253 @@
+#include "core/hub.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "core/hub_state.hpp"
+#include "core/v1_codec.hpp"
+
+namespace baton {
+namespace {
+
+constexpr std::string_view kRevokedPing = "revoked";  // token of the PING that asks a revoked member to show life
+
+std::uint64_t ms(std::chrono::milliseconds d) { return static_cast<std::uint64_t>(d.count()); }
+
+std::uint64_t system_micros() {
+  const auto since = std::chrono::system_clock::now().time_since_epoch();
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(since).count();
+  return us > 0 ? static_cast<std::uint64_t>(us) : 0;
+}
+
+}  // namespace
+
+Hub::Hub(HubConfig config, HubLog& log, JournalPort* journal, std::uint64_t floor)
+    : config_(std::move(config)), log_(log), journal_(journal), floor_(floor), reserved_(floor),
+      timers_(std::make_unique<Timers>()) {
+  if (!config_.wall_micros) config_.wall_micros = system_micros;
+}
+
+Hub::~Hub() {
+  timers_->turn.clear();
+  timers_->legacy.clear();
+}
+
+Hub::RingState& Hub::ring_named(const std::string& name) {
+  auto it = rings_.find(name);
+  if (it != rings_.end()) return *it->second;
+  // A ring new to this process starts above every number this shard granted
+  // (rings that were deleted included) and above the journal's floor; by
+  // default also above the wall clock in microseconds, which no ring can
+  // outrun (a turn is a network round trip), so numbers keep rising across a
+  // restart even when no journal remembers them.
+  std::uint64_t last = floor_;
+  if (config_.turns_from_clock) last = std::max(last, std::min(config_.wall_micros(), kMaxTurn) - 1);
+  auto rs = std::make_unique<RingState>(name, config_.min_members, last);
+  return *rings_.emplace(name, std::move(rs)).first->second;
+}
+
+void Hub::maybe_retire(RingState& rs) {
+  // An empty ring costs nothing: it is deleted, and only its last number is
+  // kept (folded into floor_), so that a ring of that name starts above it.
+  if (rs.ring.size() != 0 || !rs.watchers.empty() || rs.staged || rs.stalled) return;
+  floor_ = std::max(floor_, rs.ring.turn());
+  rings_.erase(rings_.find(rs.name));
+}
+
+std::uint64_t Hub::turn_of(std::string_view ring) const {
+  const auto it = rings_.find(std::string(ring));
+  return it == rings_.end() ? 0 : it->second->ring.turn();
+}
+
+void Hub::enter(Participant& p) {
+  const Identity& who = p.who();
+  RingState& rs = ring_named(who.ring);
+  if (!who.watcher && !rs.names.emplace(who.name, p.id()).second) {
+    // A legacy peer is told nothing (its protocol has no error) and must not
+    // speak in a live member's name; a v1 peer gets NAME_TAKEN.
+    p.fail(v1::code::name_taken, fmt::format("name {} is already in ring {}", who.name, who.ring));
+    maybe_retire(rs);
+    return;
+  }
+  seats_.emplace(p.id(), Seat{&p, &rs});
+  p.deliver_welcome(ms(config_.heartbeat));
+  if (rs.stalled) p.deliver_notice(v1::notice::journal_stalled, "the server cannot write its journal");
+  p.ready();
+  log_.info(fmt::format("{} joined ring {} as {} ({})", who.name, who.ring, who.watcher ? "watcher" : "member",
+                        who.wire == Wire::v1 ? "v1" : "legacy"));
+  if (who.watcher) {
+    rs.watchers.push_back(&p);
+    return;
+  }
+  guard(rs);
+  rs.ring.join(p.id(), effects_);
+  apply(rs);
+}
+
+void Hub::submit(Participant& p, std::uint64_t turn, std::string_view payload) {
+  const auto seat = seats_.find(p.id());
+  if (seat == seats_.end()) {
+    p.fail(v1::code::not_a_member, "not a member of a ring");
+    return;
+  }
+  RingState& rs = *seat->second.rs;
+  // The seed's protocol names no turn: a legacy send is for the current one.
+  if (p.who().wire == Wire::legacy) turn = rs.ring.turn();
+  auto verdict = rs.ring.check(p.id(), turn);
+  if (verdict == Ring::Verdict::accepted && rs.sender != 0) verdict = Ring::Verdict::stale_turn;  // sent twice
+  if (verdict != Ring::Verdict::accepted) {
+    if (verdict == Ring::Verdict::stale_turn && turn != 0 && seat->second.revoked_turn == turn) {
+      seat->second.revoked_turn = 0;  // once: the REVOKED in its stream already answered it
+      log_.info(fmt::format("{}'s send for revoked turn {} of ring {} crossed its REVOKED; ignored", p.who().name,
+                            turn, rs.name));
+      return;
+    }
+    refuse(p, verdict, turn, rs.ring.turn());
+    return;
+  }
+  if (!journal_) {
+    accept(rs, p, turn, payload);
+    return;
+  }
+  // Held until the journal has it: the holder is not revoked meanwhile (the
+  // wait is the server's), and nobody hears of the send before commit().
+  rs.sender = p.id();
+  rs.pending_turn = turn;
+  rs.pending.assign(payload);
+  rs.timer.unlink();
+  rs.deadline = Clock::time_point::max();
+  if (!rs.staged && !rs.stalled) {
+    rs.staged = true;
+    staged_.push_back(&rs);
+  }
+}
+
+void Hub::refuse(Participant& p, Ring::Verdict v, std::uint64_t turn, std::uint64_t current) {
+  switch (v) {
+    case Ring::Verdict::not_your_turn:
+      p.fail(v1::code::not_your_turn, fmt::format("turn {} is not yours", turn));
+      return;
+    case Ring::Verdict::stale_turn:
+      p.fail(v1::code::stale_turn, fmt::format("turn {} is not the current turn {}", turn, current));
+      return;
+    case Ring::Verdict::not_a_member:
+      p.fail(v1::code::not_a_member, "not a member of this ring");
+      return;
+    case Ring::Verdict::accepted:
+      return;
+  }
+}
+
+void Hub::accept(RingState& rs, Participant& p, std::uint64_t turn, std::string_view payload) {
+  const bool can_grant = guard(rs);
+  if (rs.ring.submit(p.id(), turn, effects_) != Ring::Verdict::accepted) return;
+  if (config_.log_turns) log_.turn(rs.name, turn, p.who().name, payload);
+  // In the sender's own stream the ACK precedes anything the turn causes
+  // (with one member, its next GRANT). Across participants, the next holder
+  // is readied first (apply does it): its GRANT is on the critical path of
+  // the next turn, the ACK and the EVENTs are not.
+  p.deliver_ack(turn);
+  for (Participant* w : rs.watchers) w->deliver_event(turn, p.who().name, payload);
+  apply(rs);
+  p.ready();
+  for (Participant* w : rs.watchers) w->ready();
+  if (!can_grant) stall(rs);
+}
+
+void Hub::resume(Participant& p) {
+  p.set_suspended(false);
+  const auto seat = seats_.find(p.id());
+  if (seat == seats_.end()) return;
+  RingState& rs = *seat->second.rs;
+  guard(rs);
+  rs.ring.resume(p.id(), effects_);
+  apply(rs);
+}
+
+void Hub::leave(Participant& p) {
+  const auto seat = seats_.find(p.id());
+  if (seat == seats_.end()) return;
+  RingState& rs = *seat->second.rs;
+  seats_.erase(seat);
+  const Identity& who = p.who();
+  log_.info(fmt::format("{} left ring {}", who.name, who.ring));
+  if (who.watcher) {
+    std::erase(rs.watchers, &p);
+    maybe_retire(rs);
+    return;
+  }
+  if (auto n = rs.names.find(who.name); n != rs.names.end() && n->second == p.id()) rs.names.erase(n);
+  if (rs.sender == p.id()) {  // its send was never acked: it goes with it
+    rs.sender = 0;
+    rs.pending.clear();
+  }
+  guard(rs);
+  rs.ring.leave(p.id(), effects_);
+  apply(rs);
+  maybe_retire(rs);
+}
+
+void Hub::apply(RingState& rs) {
+  for (const Effect& e : effects_) {
+    const auto it = seats_.find(e.member);
+    Seat* seat = it == seats_.end() ? nullptr : &it->second;
+    // Every grant is armed, whether or not its holder is there to be told.
+    if (e.kind == Effect::Kind::grant) arm(rs, seat ? seat->p : nullptr);
+    if (!seat || seat->p->ended()) continue;  // nothing more is said to a peer we said goodbye to
+    deliver(rs, e, *seat);
+  }
+  effects_.clear();
+  run_deferred();
+}
+
+void Hub::deliver(RingState& rs, const Effect& e, Seat& seat) {
+  Participant& p = *seat.p;
+  switch (e.kind) {
+    case Effect::Kind::grant:
+      if (p.has_legacy_first()) {
+        // The seed's client already answered our probe: that answer is this turn's send.
+        deferred_.push_back({Deferred::Kind::commit_first, p.id(), e.value});
+        return;
+      }
+      p.deliver_grant(e.value, ms(config_.turn_timeout));
+      break;
+    case Effect::Kind::revoke:
+      log_.info(fmt::format("{} revoked: turn {} of ring {} timed out", p.who().name, e.value, rs.name));
+      if (p.who().wire == Wire::legacy) {
+        // A seed client that does not answer GO is gone or stuck; it can't be told.
+        deferred_.push_back({Deferred::Kind::drop_legacy, p.id(), e.value});
+        return;
+      }
+      seat.revoked_turn = e.value;
+      p.deliver_revoked(e.value);
+      p.deliver_ping(kRevokedPing);  // a live client answers at once and is queued again
+      p.set_suspended(true);
+      break;
+    case Effect::Kind::queue:
+      p.deliver_queue(e.value);
+      break;
+  }
+  p.ready();
+}
+
+void Hub::run_deferred() {
+  if (applying_) return;  // the outermost call drains the list
+  applying_ = true;
+  for (std::size_t i = 0; i < deferred_.size(); ++i) {
+    const Deferred d = deferred_[i];
+    const auto it = seats_.find(d.member);
+    if (it == seats_.end() || it->second.p->ended()) continue;
+    Participant& p = *it->second.p;
+    if (d.kind == Deferred::Kind::drop_legacy) {
+      p.fail("TURN_TIMEOUT", fmt::format("turn {} not answered", d.turn), Closed::turn_timeout);
+    } else if (auto payload = p.take_legacy_first()) {
+      submit(p, d.turn, *payload);
+    }
+  }
+  deferred_.clear();
+  applying_ = false;
+}
+
+}  // namespace baton

@@ -1,0 +1,151 @@
+// The turn policy of one shard, without sockets or clocks of its own: which
+// rings exist, who is in them under which name, who is told what and in which
+// order, when a holder is revoked, how turn numbers are chosen, and how sends
+// reach the journal before anyone hears of them. The shard feeds it what its
+// sessions read and the passing of time; the simulator does the same with
+// fakes (tests/sim).
+//
+// Ordering promises (each one tested in tests/unit/hub_test.cpp):
+//  - in the sender's own stream the ACK precedes anything its send causes;
+//  - the next holder is delivered to before the sender and the watchers;
+//  - a send is acked, logged and relayed only once the journal holds it:
+//    with a journal, sends are staged and commit() (end of the event-loop
+//    pass) makes them durable together, then applies them;
+//  - a turn number is only granted once a reservation covering it is durable.
+//
+// Thread: one hub per shard, used by that shard's thread only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/journal_port.hpp"
+#include "core/participant.hpp"
+#include "core/ring.hpp"
+
+namespace baton {
+
+struct HubConfig {
+  using Clock = std::chrono::steady_clock;
+  std::size_t min_members = 2;
+  std::chrono::milliseconds turn_timeout{30000};  // 0: a v1 holder keeps the baton as long as it lives
+  // A legacy holder can't be pinged: with no turn timeout, this much silence
+  // while holding the baton drops it (the server's idle timeout). 0: never.
+  std::chrono::milliseconds legacy_silence{20000};
+  std::chrono::milliseconds heartbeat{10000};      // told in WELCOME
+  std::chrono::milliseconds journal_retry{200};    // a stalled journal is tried again this often
+  bool log_turns = true;                           // the seed's "NAME sent: PAYLOAD" line per turn
+  // First turn of a ring new to this process: above the wall clock in
+  // microseconds (numbers then rise across restarts even without a journal),
+  // or, when false, above the journal's floor only (1 on a fresh server).
+  bool turns_from_clock = true;
+  std::function<Clock::time_point()> now = [] { return Clock::now(); };
+  std::function<std::uint64_t()> wall_micros;  // empty: the system clock
+};
+
+// What the hub reports; the server logs it.
+class HubLog {
+ public:
+  virtual void info(std::string_view line) = 0;
+  virtual void warn(std::string_view line) = 0;
+  virtual void turn(std::string_view ring, std::uint64_t turn, std::string_view name, std::string_view payload) = 0;
+
+ protected:
+  ~HubLog() = default;
+};
+
+class Hub {
+ public:
+  using Clock = HubConfig::Clock;
+
+  // journal: null without --journal. floor: no turn number at or below it is
+  // ever granted (the journal's recovered floor).
+  Hub(HubConfig config, HubLog& log, JournalPort* journal, std::uint64_t floor);
+  ~Hub();
+  Hub(const Hub&) = delete;
+  Hub& operator=(const Hub&) = delete;
+
+  // A participant whose handshake is done joins its ring (NAME_TAKEN if a
+  // live member of that ring has its name). It must stay valid until leave().
+  void enter(Participant& p);
+  // A member's SEND naming `turn` (legacy: 0, the current turn).
+  void submit(Participant& p, std::uint64_t turn, std::string_view payload);
+  // A suspended (revoked) member was heard from.
+  void resume(Participant& p);
+  // The participant leaves its ring; idempotent. After it, the hub never
+  // touches p again.
+  void leave(Participant& p);
+
+  // Sends staged and waiting for commit() (only with a journal).
+  bool commit_due() const noexcept { return !staged_.empty(); }
+  // End of an event-loop pass: one write + sync covers every staged send;
+  // then they are applied. If the journal fails, their rings stall (NOTICE)
+  // and are tried again by expire_due().
+  void commit();
+  // Revokes holders whose deadline passed, drops legacy holders that never
+  // answered, retries a stalled journal.
+  void expire_due();
+  // When expire_due() has something to do next (max(): nothing armed).
+  Clock::time_point next_deadline() const;
+
+  std::size_t ring_count() const noexcept { return rings_.size(); }
+  std::size_t seated() const noexcept { return seats_.size(); }
+  // Current (or last) turn of a ring; 0 if the ring does not exist.
+  std::uint64_t turn_of(std::string_view ring) const;
+
+  struct RingState;
+
+ private:
+  struct Seat {
+    Participant* p;
+    RingState* rs;
+    std::uint64_t revoked_turn = 0;  // forgiven once: a SEND crossing its REVOKED
+  };
+  struct Deferred {
+    enum class Kind : std::uint8_t { commit_first, drop_legacy } kind;
+    MemberId member;
+    std::uint64_t turn;
+  };
+
+  RingState& ring_named(const std::string& name);
+  void maybe_retire(RingState& rs);
+  bool reserve_for(RingState& rs);
+  // Before anything that may grant: true if the next number is reserved;
+  // otherwise the ring is paused and stalled until a reservation succeeds.
+  bool guard(RingState& rs);
+  void apply_pending(RingState& rs);
+  void tell_ring(RingState& rs, std::string_view code, std::string_view text);
+  void accept(RingState& rs, Participant& p, std::uint64_t turn, std::string_view payload);
+  void apply(RingState& rs);
+  void deliver(RingState& rs, const Effect& e, Seat& seat);
+  void run_deferred();
+  void arm(RingState& rs, const Participant* holder);
+  void stall(RingState& rs);
+  void retry_stalled();
+  void refuse(Participant& p, Ring::Verdict v, std::uint64_t turn, std::uint64_t current);
+
+  HubConfig config_;
+  HubLog& log_;
+  JournalPort* journal_;
+  std::uint64_t floor_;     // every number granted on this shard so far is at or below max(floor_, live rings)
+  std::uint64_t reserved_;  // the journal's durable reservation: numbers up to it may be granted
+  std::unordered_map<std::string, std::unique_ptr<RingState>> rings_;
+  std::unordered_map<MemberId, Seat> seats_;
+  struct Timers;
+  std::unique_ptr<Timers> timers_;
+  std::vector<RingState*> staged_;   // rings with a send waiting for commit()
+  std::vector<RingState*> committing_;  // staged_'s twin during commit(): both keep their capacity
+  std::vector<RingState*> stalled_;  // rings whose journal write failed
+  Clock::time_point retry_at_ = Clock::time_point::max();
+  Effects effects_;
+  std::vector<Deferred> deferred_;
+  bool applying_ = false;
+};
+
+}  // namespace baton

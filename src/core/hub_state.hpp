@@ -1,0 +1,42 @@
+// The hub's per-ring state, shared by the files that implement Hub (not part
+// of its interface). Thread: the owning shard's only.
+#pragma once
+
+#include <boost/intrusive/list.hpp>
+
+#include "core/hub.hpp"
+
+namespace baton {
+
+namespace bi = boost::intrusive;
+using TimerHook = bi::list_member_hook<bi::link_mode<bi::auto_unlink>>;
+
+struct Hub::RingState {
+  RingState(std::string n, std::size_t min_members, std::uint64_t last_turn)
+      : name(std::move(n)), ring(min_members, last_turn) {}
+  std::string name;
+  Ring ring;
+  std::unordered_map<std::string, MemberId> names;  // member names (v1 and legacy), unique per ring
+  std::vector<Participant*> watchers;
+  Clock::time_point deadline = Clock::time_point::max();  // when the current holder loses the baton
+  TimerHook timer;  // linked while a deadline is armed; unlinks itself when the ring goes
+  // The holder's send, accepted but not yet durable (with a journal only).
+  bool staged = false;   // in staged_: commit() takes it
+  bool stalled = false;  // in stalled_: the journal failed; retried by expire_due()
+  MemberId sender = 0;   // 0: no send pending (or its sender left)
+  std::uint64_t pending_turn = 0;
+  std::string pending;   // its payload; the capacity stays for the next one
+};
+
+// All deadlines in one list share a timeout and are armed at a rising "now",
+// so each list is sorted by deadline: arming is a push_back, expiry looks at
+// the front, and a ring re-armed moves to the back. No scan, no heap.
+using TimerList = bi::list<Hub::RingState, bi::member_hook<Hub::RingState, TimerHook, &Hub::RingState::timer>,
+                           bi::constant_time_size<false>>;
+
+struct Hub::Timers {
+  TimerList turn;    // v1 and legacy holders: --turn-timeout
+  TimerList legacy;  // legacy holders when there is no turn timeout: --idle-timeout
+};
+
+}  // namespace baton

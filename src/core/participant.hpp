@@ -1,0 +1,64 @@
+// A member or watcher as the ring policy (core/hub.hpp) sees it: an identity
+// and a set of things it can be told. The server's Session implements it over
+// a socket; the unit tests and the simulator implement it by recording.
+// (asio's chat example: a room over an abstract participant.)
+//
+// Thread: a participant is used by its shard's thread only. Deliveries only
+// queue what is to be written; none of them may call back into the hub.
+// fail() may (the peer leaves its ring at once).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/close_reason.hpp"
+#include "core/ring.hpp"
+
+namespace baton {
+
+enum class Wire { v1, legacy };
+
+// Who a connection is, as its handshake established.
+struct Identity {
+  Wire wire = Wire::v1;
+  bool watcher = false;
+  std::string ring = "default";
+  std::string name;  // legacy: fixed by its answer to the probe
+};
+
+class Participant {
+ public:
+  virtual MemberId id() const = 0;
+  virtual const Identity& who() const = 0;
+  // The conversation is over (error, BYE, shutdown): nothing more is said to it.
+  virtual bool ended() const = 0;
+
+  virtual void deliver_welcome(std::uint64_t heartbeat_ms) = 0;
+  virtual void deliver_grant(std::uint64_t turn, std::uint64_t timeout_ms) = 0;
+  virtual void deliver_queue(std::uint64_t position) = 0;
+  virtual void deliver_revoked(std::uint64_t turn) = 0;
+  virtual void deliver_ack(std::uint64_t turn) = 0;
+  virtual void deliver_event(std::uint64_t turn, std::string_view name, std::string_view payload) = 0;
+  virtual void deliver_notice(std::string_view code, std::string_view text) = 0;
+  virtual void deliver_ping(std::string_view token) = 0;
+  // What was delivered is to be written at the end of this pass. Separate from
+  // the deliveries so that the hub chooses who is written first (the next
+  // holder, before the sender's ACK and the watchers' EVENTs).
+  virtual void ready() = 0;
+  // Tells the peer why (where its protocol can) and ends the conversation;
+  // the peer leaves its ring through Hub::leave before this returns.
+  virtual void fail(std::string_view code, std::string_view text, Closed why = Closed::error) = 0;
+
+  // Revoked and not heard from since: its next bytes must call Hub::resume.
+  virtual void set_suspended(bool on) = 0;
+  // Legacy only: its answer to the probe, committed as its first turn's send.
+  virtual std::optional<std::string> take_legacy_first() = 0;
+  virtual bool has_legacy_first() const = 0;
+
+ protected:
+  ~Participant() = default;
+};
+
+}  // namespace baton
