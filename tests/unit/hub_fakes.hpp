@@ -1,0 +1,120 @@
+// Fakes for driving core/hub.hpp without sockets: a participant that records
+// what it is told (one line per delivery, in the wire's words), a journal that
+// can fail on demand, a clock that moves when told, and a log that keeps lines.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "core/hub.hpp"
+
+namespace baton::test {
+
+struct FakeParticipant final : Participant {
+  FakeParticipant(MemberId i, std::string name, std::string ring = "default", bool watcher = false,
+                  Wire wire = Wire::v1)
+      : id_(i), who_{wire, watcher, std::move(ring), std::move(name)} {}
+
+  MemberId id() const override { return id_; }
+  const Identity& who() const override { return who_; }
+  bool ended() const override { return ended_; }
+  void deliver_welcome(std::uint64_t hb) override { told.push_back(fmt::format("WELCOME {}", hb)); }
+  void deliver_grant(std::uint64_t t, std::uint64_t ms) override { told.push_back(fmt::format("GRANT {} {}", t, ms)); }
+  void deliver_queue(std::uint64_t p) override { told.push_back(fmt::format("QUEUE {}", p)); }
+  void deliver_revoked(std::uint64_t t) override { told.push_back(fmt::format("REVOKED {}", t)); }
+  void deliver_ack(std::uint64_t t) override { told.push_back(fmt::format("ACK {}", t)); }
+  void deliver_event(std::uint64_t t, std::string_view n, std::string_view p) override {
+    told.push_back(fmt::format("EVENT {} {} {}", t, n, p));
+  }
+  void deliver_notice(std::string_view c, std::string_view) override { told.push_back(fmt::format("NOTICE {}", c)); }
+  void deliver_ping(std::string_view tok) override { told.push_back(fmt::format("PING {}", tok)); }
+  void ready() override { readied.push_back(id_); }
+  void fail(std::string_view code, std::string_view, Closed) override {
+    if (ended_) return;
+    ended_ = true;
+    told.push_back(fmt::format("ERROR {}", code));
+    if (hub) hub->leave(*this);
+  }
+  void set_suspended(bool on) override { suspended = on; }
+  std::optional<std::string> take_legacy_first() override { return std::exchange(legacy_first, std::nullopt); }
+  bool has_legacy_first() const override { return legacy_first.has_value(); }
+
+  // The last line told starting with prefix, or "".
+  std::string last(std::string_view prefix) const {
+    for (auto it = told.rbegin(); it != told.rend(); ++it)
+      if (it->rfind(prefix, 0) == 0) return *it;
+    return "";
+  }
+  bool was_told(std::string_view line) const {
+    for (const auto& l : told)
+      if (l == line) return true;
+    return false;
+  }
+
+  MemberId id_;
+  Identity who_;
+  bool ended_ = false;
+  bool suspended = false;
+  std::optional<std::string> legacy_first;
+  std::vector<std::string> told;
+  std::vector<MemberId>& readied = shared_readied();
+  Hub* hub = nullptr;
+
+  static std::vector<MemberId>& shared_readied() {
+    static std::vector<MemberId> r;
+    return r;
+  }
+};
+
+struct FakeJournal final : JournalPort {
+  void stage_send(std::string_view ring, std::uint64_t turn, std::string_view name, std::string_view payload) override {
+    batch.push_back(fmt::format("S {} {} {} {}", ring, turn, name, payload));
+  }
+  std::size_t staged() const override { return batch.size(); }
+  bool commit() override {
+    ++commits;
+    if (failing) {
+      batch.clear();
+      return false;
+    }
+    durable.insert(durable.end(), batch.begin(), batch.end());
+    batch.clear();
+    return true;
+  }
+  bool reserve(std::uint64_t upto) override {
+    if (failing) return false;
+    reserved = upto;
+    durable.push_back(fmt::format("R {}", upto));
+    return true;
+  }
+  bool failing = false;
+  int commits = 0;
+  std::uint64_t reserved = 0;
+  std::vector<std::string> batch;
+  std::vector<std::string> durable;
+};
+
+struct FakeLog final : HubLog {
+  void info(std::string_view l) override { lines.emplace_back(l); }
+  void warn(std::string_view l) override { lines.emplace_back(l); }
+  void turn(std::string_view ring, std::uint64_t t, std::string_view n, std::string_view p) override {
+    lines.push_back(fmt::format("{} sent: {} (ring {} turn {})", n, p, ring, t));
+  }
+  bool has(std::string_view part) const {
+    for (const auto& l : lines)
+      if (l.find(part) != std::string::npos) return true;
+    return false;
+  }
+  std::vector<std::string> lines;
+};
+
+struct FakeClock {
+  HubConfig::Clock::time_point t{std::chrono::hours(1)};
+  void advance(std::chrono::milliseconds d) { t += d; }
+};
+
+}  // namespace baton::test
