@@ -30,6 +30,11 @@ struct ServerConfig {
   milliseconds drain_timeout{1000}; // on SIGTERM, how long clients get to leave
   std::size_t max_line = kMaxLine;        // longest v1 line
   std::size_t max_queued = 1u << 20;      // unsent bytes per client before it is dropped
+  // Unsent bytes of all clients together (split evenly between the shards);
+  // over it, the clients with the most unsent bytes are dropped first. The
+  // default keeps a full server (--max-clients idle connections at ~3 KB,
+  // plus this) well inside the 256Mi memory limit of k8s/server-deployment.yaml.
+  std::size_t max_queued_total = 64u << 20;
   unsigned threads = 0;             // executor threads; 0: one per core
   std::string journal;              // durable journal file; empty: none
   bool log_json = false;

@@ -58,6 +58,9 @@ std::optional<int> parse_options(int argc, char** argv, ServerConfig& c) {
       ->envname("BATON_MAX_LINE")->capture_default_str()->check(CLI::Range(64, 1 << 20));
   app.add_option("--max-queued", c.max_queued, "Unsent bytes per client before it is dropped")
       ->envname("BATON_MAX_QUEUED")->capture_default_str()->check(CLI::Range(4096, 1 << 30));
+  app.add_option("--max-queued-total", c.max_queued_total,
+                 "Unsent bytes of all clients together; over it the slowest readers are dropped first")
+      ->envname("BATON_MAX_QUEUED_TOTAL")->capture_default_str()->check(CLI::Range(std::size_t{65536}, std::size_t{1} << 40));
   app.add_option("--threads", c.threads, "Executor threads; 0 = one per core")
       ->envname("BATON_THREADS")->capture_default_str()->check(CLI::Range(0, 256));
   app.add_option("--journal", c.journal, "Durable journal file: sends are synced before their ACK")

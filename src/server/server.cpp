@@ -55,7 +55,7 @@ Server::Server(ServerConfig config) : config_(std::move(config)) {
   for (unsigned i = 0; i < n; ++i) {
     std::unique_ptr<JournalPort> journal;
     if (!config_.journal.empty()) journal = std::make_unique<Journal>(config_.journal);
-    shards_.push_back(std::make_unique<Shard>(config_, std::move(journal), floor));
+    shards_.push_back(std::make_unique<Shard>(config_, std::move(journal), floor, n));
   }
   listener_ = std::make_unique<Listener>(shards_[0]->context(), config_, shards_, clients_);
   if (config_.admin) {

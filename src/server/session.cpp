@@ -148,14 +148,34 @@ void Session::deliver_ping(std::string_view token) {
 }
 
 void Session::flush() {
+  write_out();
+  sync_queued();
+}
+
+void Session::drop_slow(std::string_view why) {
+  // A peer that does not read must not grow our memory: drop it. No ERROR:
+  // it would queue behind everything the peer is not reading.
+  log_info(fmt::format("{} dropped: {}", who_.name, why));
+  out_.clear();
+  if (!ended_) end(Closed::slow_consumer);
+  shard_.hub().leave(*this);
+  close();
+}
+
+void Session::sync_queued() {
+  const std::size_t now = socket_.is_open() ? out_.size() + sending_.size() : 0;
+  if (now == queued_) return;
+  shard_.account_queued(static_cast<std::ptrdiff_t>(now) - static_cast<std::ptrdiff_t>(queued_));
+  queued_ = now;
+  // Memory is capacity, not size: a burst must not stay allocated after it drained.
+  if (out_.empty() && out_.capacity() > kKeepBufferBytes) std::string().swap(out_);
+  if (sending_.empty() && sending_.capacity() > kKeepBufferBytes) std::string().swap(sending_);
+}
+
+void Session::write_out() {
   if (out_.empty() || !socket_.is_open()) return;
   if (out_.size() + sending_.size() > shard_.config().max_queued) {
-    // A peer that does not read must not grow our memory: drop it.
-    log_info(fmt::format("{} dropped: more than {} bytes unread", who_.name, shard_.config().max_queued));
-    out_.clear();
-    if (!ended_) end(Closed::slow_consumer);
-    shard_.hub().leave(*this);
-    close();
+    drop_slow(fmt::format("more than {} bytes unread", shard_.config().max_queued));
     return;
   }
   if (writing_) return;  // write_loop() takes what was added
@@ -186,8 +206,10 @@ asio::awaitable<void> Session::write_loop() {
       close();
       break;
     }
+    sync_queued();
   }
   writing_ = false;
+  sync_queued();
   if (ended_) half_close();
 }
 
@@ -232,6 +254,7 @@ void Session::close() {
     socket_.shutdown(tcp::socket::shutdown_both, ec);
     socket_.close(ec);
   }
+  sync_queued();
 }
 
 }  // namespace baton::server

@@ -25,6 +25,10 @@ namespace baton::server {
 
 class Shard;
 
+// Output buffers bigger than this are freed once empty, so that a burst
+// (a watcher catching up) does not stay allocated for the connection's life.
+inline constexpr std::size_t kKeepBufferBytes = 16 * 1024;
+
 class Session final : public Participant, public std::enable_shared_from_this<Session> {
  public:
   Session(Shard& shard, tcp::socket socket, Slot slot, MemberId id, Identity who, std::string leftover,
@@ -58,6 +62,10 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   void deliver_ping(std::string_view token) override;
   void ready() override;
   void flush();
+  // Unsent bytes (queued or being written), as last told to the shard.
+  std::size_t queued_bytes() const noexcept { return queued_; }
+  // Drops a peer that reads too slowly (Closed::slow_consumer), saying why in the log.
+  void drop_slow(std::string_view why);
 
   // The error funnel of this layer: tells the peer why (v1), leaves the ring,
   // half-closes, and discards input until the peer closes or kLinger ends.
@@ -74,6 +82,8 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   void on_v1_line(std::string_view line);
   void on_legacy_bytes(std::string_view bytes);
   void half_close();
+  void write_out();
+  void sync_queued();  // tells the shard how our unsent bytes changed
   void end(Closed why);
 
   Shard& shard_;
@@ -90,6 +100,7 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   bool writing_ = false;
   bool ended_ = false;          // after fail()/shutdown_notice()/BYE: input is discarded
   bool suspended_ = false;
+  std::size_t queued_ = 0;
   bool more_coming_ = false;    // the last read filled rbuf_ and the socket holds more
   Closed reason_ = Closed::peer_closed;
   Clock::time_point ended_at_{};

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "server/farewell.hpp"
 #include "server/log.hpp"
 
@@ -37,8 +39,9 @@ HubConfig hub_config(const ServerConfig& c) {
 
 }  // namespace
 
-Shard::Shard(const ServerConfig& config, std::unique_ptr<JournalPort> journal, std::uint64_t floor)
-    : config_(config), journal_(std::move(journal)), hub_(hub_config(config), *this, journal_.get(), floor) {}
+Shard::Shard(const ServerConfig& config, std::unique_ptr<JournalPort> journal, std::uint64_t floor, unsigned shards)
+    : config_(config), journal_(std::move(journal)), hub_(hub_config(config), *this, journal_.get(), floor),
+      queued_budget_bytes_(static_cast<std::ptrdiff_t>(config.max_queued_total / std::max(1u, shards))) {}
 
 void Shard::info(std::string_view line) { log_info(line); }
 void Shard::warn(std::string_view line) { log_warn(line); }
@@ -81,6 +84,7 @@ void Shard::flush_dirty() {
     std::swap(dirty_, flushing_);
     for (auto& s : flushing_) s->flush();
     flushing_.clear();
+    if (queued_bytes_ > queued_budget_bytes_) enforce_queued_total();
   }
   // Redis's AE_BARRIER idea: sends staged in this pass are made durable by
   // one sync after every ready socket of the pass was read (a posted handler
@@ -92,6 +96,20 @@ void Shard::flush_dirty() {
   // A deadline earlier than the one the timer waits for (the first one
   // armed): wake the tick loop so that it waits for the right one.
   if (hub_.next_deadline() < wake_at_) timer_.cancel();
+}
+
+void Shard::enforce_queued_total() {
+  // Rare (only over the bound), so a scan is fine: the readers furthest
+  // behind go first, which frees the most memory per client dropped.
+  while (queued_bytes_ > queued_budget_bytes_) {
+    Session* slowest = nullptr;
+    for (auto& [id, s] : sessions_)
+      if (s->queued_bytes() > 0 && (!slowest || s->queued_bytes() > slowest->queued_bytes())) slowest = s.get();
+    if (!slowest) return;
+    slowest->drop_slow(fmt::format("the server's unsent output is over --max-queued-total ({} bytes) and this "
+                                   "client had the most of it ({} bytes)",
+                                   config_.max_queued_total, slowest->queued_bytes()));
+  }
 }
 
 void Shard::commit() {

@@ -37,7 +37,7 @@ struct Handoff {
 class Shard final : private HubLog {
  public:
   // journal: null without --journal. floor: no number at or below it is granted.
-  Shard(const ServerConfig& config, std::unique_ptr<JournalPort> journal, std::uint64_t floor);
+  Shard(const ServerConfig& config, std::unique_ptr<JournalPort> journal, std::uint64_t floor, unsigned shards);
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
 
@@ -61,6 +61,9 @@ class Shard final : private HubLog {
   // End of a session's work in this pass: writes what was delivered, and
   // schedules the journal's group commit for the end of the pass.
   void flush_dirty();
+  // A session's unsent bytes changed by delta; over this shard's share of
+  // --max-queued-total, the sessions with the most unsent bytes are dropped.
+  void account_queued(std::ptrdiff_t delta) { queued_bytes_ += delta; }
 
  private:
   void info(std::string_view line) override;
@@ -68,6 +71,7 @@ class Shard final : private HubLog {
   void turn(std::string_view ring, std::uint64_t turn, std::string_view name, std::string_view payload) override;
 
   void commit();
+  void enforce_queued_total();
   asio::awaitable<void> tick_loop();
   void sweep(Clock::time_point now);
 
@@ -81,6 +85,8 @@ class Shard final : private HubLog {
   asio::steady_timer timer_{ctx_};
   Clock::time_point wake_at_ = Clock::time_point::max();  // when tick_loop wakes next
   bool commit_posted_ = false;
+  std::ptrdiff_t queued_bytes_ = 0;       // unsent bytes of this shard's sessions
+  std::ptrdiff_t queued_budget_bytes_;    // this shard's share of --max-queued-total
   bool draining_ = false;
   Clock::time_point drain_deadline_{};
   ClosedCounts closed_{};
