@@ -58,7 +58,6 @@ inline constexpr std::string_view idle_timeout = "IDLE_TIMEOUT";
 inline constexpr std::string_view not_your_turn = "NOT_YOUR_TURN";
 inline constexpr std::string_view stale_turn = "STALE_TURN";
 inline constexpr std::string_view not_a_member = "NOT_A_MEMBER";
-inline constexpr std::string_view journal = "JOURNAL";
 }  // namespace code
 
 // Codes of NOTICE lines: the ring's state changed for a reason the member

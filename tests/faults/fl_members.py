@@ -40,6 +40,7 @@ class Member(threading.Thread):
         self.grants = []     # (turn, monotonic time)
         self.acks = []       # (turn, payload)
         self.revokes = []
+        self.notices = []    # (code, monotonic time)
         self.dropped = False
         self.reason = None
         self.joined = threading.Event()
@@ -84,6 +85,8 @@ class Member(threading.Thread):
                         pending = None
                 elif verb == b"REVOKED":
                     self.revokes.append((int(rest), now))
+                elif verb == b"NOTICE":
+                    self.notices.append((rest.split(b" ")[0].decode(), now))
                 elif verb == b"PING":
                     peer.send(b"PONG " + rest + b"\n")
                     last_write = now
