@@ -75,10 +75,11 @@ JournalResult run_journal_cases(const JournalPlan& plan, const std::function<voi
   for (const std::size_t rings : ring_counts) {
     JournalCase c;
     c.rings = rings;
-    // Many rings need a few turns per member before the start-up wave is
-    // over; the journaled runs are shorter because every turn waits for a sync.
+    // Many rings need ten turns per member before the start-up wave stops
+    // dominating (as in --rings); one journaled ring is shorter because each
+    // of its turns waits for a sync.
     c.plain_turns = rings == 1 ? plan.turns : std::max(plan.turns, rings * 20);
-    c.journal_turns = rings == 1 ? plan.journal_turns : std::max(plan.journal_turns, rings * 2 * 2);
+    c.journal_turns = rings == 1 ? plan.journal_turns : std::max(plan.journal_turns, rings * 20);
     std::vector<double> plain_tps, journal_tps, plain_cpu, journal_cpu, bytes;
     for (std::size_t run = 0; run < plan.runs; ++run) {
       const std::string what = "journal: " + std::to_string(rings) + " ring(s), run " + std::to_string(run + 1) + "/" +
