@@ -34,6 +34,7 @@ struct RunResult {
   std::vector<std::int64_t> handoffs_ns;  // grant-to-grant (ping-pong: round trip)
   double server_cpu_us_per_turn = -1;     // -1: no server process
   std::uint64_t server_hwm_kb = 0;
+  std::size_t revokes = 0;  // turns lost to --turn-timeout (baton; 0 when the timeout is off)
 };
 
 RunResult run_baton(const CaseSpec& spec);
@@ -93,6 +94,9 @@ struct IdleRingsResult {
   double idle_window_s = 0, fresh_idle_cpu_percent = 0, idle_cpu_percent = 0;
   double fresh_live_turns_per_s = 0, live_turns_per_s = 0;  // medians of the runs
   double fresh_live_server_cpu_us_per_turn = 0, live_server_cpu_us_per_turn = 0;
+  std::size_t fresh_live_revokes = 0, live_revokes = 0;  // summed over the runs
+  std::size_t turn_failures = 0;  // idle rings that were made but whose one turn failed
+  std::string first_error;
 };
 struct IdleRingsPlan {
   std::string server_bin;

@@ -29,12 +29,14 @@ double idle_cpu_percent(pid_t pid, double window_s) {
 
 struct Live {
   double turns_per_s = 0, server_cpu_us_per_turn = 0;
+  std::size_t revokes = 0;
 };
 
 // A fresh ring name per run: a ring that already had its turns would start
 // at a later turn number and with a different member order.
 Live live_ring(const BatonServer& srv, const IdleRingsPlan& plan, const std::string& prefix) {
   std::vector<double> tps, cpu;
+  std::size_t revokes = 0;
   for (std::size_t run = 0; run < plan.runs; ++run) {
     CaseSpec spec;
     spec.turns = plan.turns;
@@ -42,18 +44,26 @@ Live live_ring(const BatonServer& srv, const IdleRingsPlan& plan, const std::str
     const RunResult r = drive_baton(srv, spec);
     tps.push_back(r.turns_per_s);
     cpu.push_back(r.server_cpu_us_per_turn);
+    revokes += r.revokes;
   }
-  return {spread(tps).median, spread(cpu).median};
+  return {spread(tps).median, spread(cpu).median, revokes};
 }
+
+struct Created {
+  std::size_t rings = 0, turn_failures = 0;
+  std::string first_error;
+};
 
 // Creates rings idle0, idle1, … each by one member that joins, takes its turn
 // and leaves. A few threads, one connection each at a time, so that the
 // file descriptors in use stay a handful however many rings are made.
-std::size_t create_rings(const IdleRingsPlan& plan, std::uint16_t port, const std::string& setting,
-                         const std::function<void(const std::string&)>& progress) {
+// A ring exists once its member is welcome; a turn that fails after that
+// (revoked on a busy server, say) is counted apart.
+Created create_rings(const IdleRingsPlan& plan, std::uint16_t port, const std::string& setting,
+                     const std::function<void(const std::string&)>& progress) {
   constexpr int kThreads = 4;
   constexpr std::size_t kMaxFailures = 100;
-  std::atomic<std::size_t> next{0}, created{0}, failures{0};
+  std::atomic<std::size_t> next{0}, created{0}, failures{0}, turn_failures{0};
   std::mutex first_error_mu;
   std::string first_error;
   const auto deadline = Clock::now() + plan.create_budget;
@@ -62,6 +72,7 @@ std::size_t create_rings(const IdleRingsPlan& plan, std::uint16_t port, const st
     threads.emplace_back([&] {
       for (std::size_t k; (k = next++) < plan.rings;) {
         if (Clock::now() > deadline || failures >= kMaxFailures) return;
+        bool joined = false;
         try {
           ClientOptions o;
           o.port = port;
@@ -69,12 +80,13 @@ std::size_t create_rings(const IdleRingsPlan& plan, std::uint16_t port, const st
           o.ring = "idle" + std::to_string(k);
           Client c(o);
           c.connect();
+          joined = true;
+          ++created;
           c.await_grant();
           c.send("x");
           c.close();
-          ++created;
         } catch (const std::exception& e) {
-          ++failures;
+          ++(joined ? turn_failures : failures);
           const std::lock_guard lock(first_error_mu);
           if (first_error.empty()) first_error = e.what();
         }
@@ -93,7 +105,7 @@ std::size_t create_rings(const IdleRingsPlan& plan, std::uint16_t port, const st
   for (auto& t : threads) t.join();
   if (failures >= kMaxFailures) throw std::runtime_error("idle rings: " + std::to_string(failures.load()) +
                                                          " rings could not be created; first: " + first_error);
-  return created;
+  return {created, turn_failures, first_error};
 }
 
 }  // namespace
@@ -120,12 +132,16 @@ IdleRingsResult run_idle_rings(const IdleRingsPlan& plan, const std::string& set
     const Live fresh = live_ring(srv, plan, "fresh");
     r.fresh_live_turns_per_s = fresh.turns_per_s;
     r.fresh_live_server_cpu_us_per_turn = fresh.server_cpu_us_per_turn;
+    r.fresh_live_revokes = fresh.revokes;
     // After the live runs, so that the difference below is the idle rings'
     // alone, not the buffers the live members left behind.
     r.fresh_rss_kb = proc_stats(srv.child.pid).rss_kb;
 
     const auto t0 = Clock::now();
-    r.rings_created = create_rings(plan, srv.port, setting, progress);
+    const Created made = create_rings(plan, srv.port, setting, progress);
+    r.rings_created = made.rings;
+    r.turn_failures = made.turn_failures;
+    r.first_error = made.first_error;
     r.create_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     // Let the server finish closing the last connections before it counts as idle.
     std::this_thread::sleep_for(std::chrono::seconds(1));
@@ -139,6 +155,7 @@ IdleRingsResult run_idle_rings(const IdleRingsPlan& plan, const std::string& set
     const Live loaded = live_ring(srv, plan, "live");
     r.live_turns_per_s = loaded.turns_per_s;
     r.live_server_cpu_us_per_turn = loaded.server_cpu_us_per_turn;
+    r.live_revokes = loaded.revokes;
   } catch (...) {
     stop(srv.child);
     throw;

@@ -111,7 +111,9 @@ nlohmann::json to_json(const Report& r) {
            {"live_turns_per_s", {{"fresh", x.fresh_live_turns_per_s}, {"with_idle_rings", x.live_turns_per_s},
                                  {"ratio", x.live_turns_per_s / x.fresh_live_turns_per_s}}},
            {"live_server_cpu_us_per_turn", {{"fresh", x.fresh_live_server_cpu_us_per_turn},
-                                            {"with_idle_rings", x.live_server_cpu_us_per_turn}}}});
+                                            {"with_idle_rings", x.live_server_cpu_us_per_turn}}},
+           {"live_revokes", {{"fresh", x.fresh_live_revokes}, {"with_idle_rings", x.live_revokes}}},
+           {"turn_failures", x.turn_failures}, {"first_error", x.first_error}});
   }
   if (r.syscalls)
     j["syscalls"] = {{"turns", r.syscalls->turns}, {"per_turn", r.syscalls->per_turn},
@@ -170,10 +172,17 @@ void print_table(const Report& r) {
                   static_cast<double>(x.fresh_rss_kb) / 1024.0, x.bytes_per_ring, x.idle_cpu_percent,
                   x.fresh_idle_cpu_percent, x.live_turns_per_s, x.fresh_live_turns_per_s,
                   x.live_turns_per_s / x.fresh_live_turns_per_s);
-    for (const auto& x : r.idle_rings)
+    for (const auto& x : r.idle_rings) {
       if (x.rings_created < x.rings_wanted)
-        std::printf("  %s: only %zu of %zu rings made within --idle-rings-budget\n", x.setting.c_str(),
-                    x.rings_created, x.rings_wanted);
+        std::printf("  %s: only %zu of %zu rings made (--idle-rings-budget, or failures: %s)\n", x.setting.c_str(),
+                    x.rings_created, x.rings_wanted, x.first_error.c_str());
+      if (x.turn_failures)
+        std::printf("  %s: %zu idle rings made, but their one turn failed (first: %s)\n", x.setting.c_str(),
+                    x.turn_failures, x.first_error.c_str());
+      if (x.live_revokes || x.fresh_live_revokes)
+        std::printf("  %s: live ring turns revoked by --turn-timeout: %zu with idle rings, %zu fresh\n",
+                    x.setting.c_str(), x.live_revokes, x.fresh_live_revokes);
+    }
   }
   if (r.syscalls) {
     std::printf("\nsyscalls at the server, steady state: %.2f per turn (target <= 3):", r.syscalls->per_turn);
