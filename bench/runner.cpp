@@ -26,7 +26,7 @@ void progress(const std::string& what) {
 std::size_t time_budget_s(const Plan& plan) {
   std::size_t s = 120 + plan.runs * (plan.turns / 500 + plan.rings / 10 + 30);
   if (plan.journal_cases)
-    s += plan.runs * (plan.turns / 500 + plan.journal_rings / 10 + plan.journal_turns / 50 + 60);
+    s += plan.runs * (plan.turns / 250 + (plan.journal_turns + plan.journal_rings * 20) / 50 + 60);
   if (plan.idle_rings > 0)
     s += kIdleRingSettings.size() * (plan.idle_rings_budget_s + 60 + 2 * static_cast<std::size_t>(plan.idle_window_s) +
                                      2 * plan.runs * (plan.turns / 500 + 10));
@@ -108,7 +108,8 @@ Report run_plan(const Plan& plan) {
     ip.runs = plan.runs;
     ip.idle_window_s = plan.idle_window_s;
     ip.create_budget = std::chrono::seconds(plan.idle_rings_budget_s);
-    for (const auto& [name, flags] : kIdleRingSettings) rep.idle_rings.push_back(run_idle_rings(ip, name, flags, progress));
+    for (const auto& [name, flags] : kIdleRingSettings)
+      rep.idle_rings.push_back(run_idle_rings(ip, name, flags, progress));
   }
   if (plan.syscall_turns > 0) {
     progress("syscalls: strace -c -f over " + std::to_string(plan.syscall_turns) + " turns");
