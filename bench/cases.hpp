@@ -4,10 +4,14 @@
 // bench process and every child to that core.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
+
+#include "procs.hpp"
 
 namespace baton::bench {
 
@@ -17,6 +21,12 @@ struct CaseSpec {
   std::size_t members = 2;  // per ring
   std::size_t rings = 1;
   std::string server_bin;
+  // baton only. Timeouts off by default so that a slow run measures turns,
+  // not revokes; the idle-ring case replaces them with the server's defaults.
+  std::vector<std::string> server_flags{"--idle-timeout", "0", "--turn-timeout", "0"};
+  std::string journal;          // --journal path; empty: no journal
+  std::size_t min_members = 0;  // 0: members
+  std::string ring_prefix = "r";
 };
 
 struct RunResult {
@@ -24,9 +34,19 @@ struct RunResult {
   std::vector<std::int64_t> handoffs_ns;  // grant-to-grant (ping-pong: round trip)
   double server_cpu_us_per_turn = -1;     // -1: no server process
   std::uint64_t server_hwm_kb = 0;
+  std::size_t revokes = 0;  // turns lost to --turn-timeout (baton; 0 when the timeout is off)
 };
 
 RunResult run_baton(const CaseSpec& spec);
+
+// The same in two steps, for cases that measure rings on a server that has
+// been prepared first (stop it with stop(server.child)).
+struct BatonServer {
+  Child child;
+  std::uint16_t port = 0;
+};
+BatonServer start_baton(const CaseSpec& spec);
+RunResult drive_baton(const BatonServer& server, const CaseSpec& spec);
 RunResult run_pingpong(const CaseSpec& spec);
 RunResult run_redis(const CaseSpec& spec);
 
@@ -43,5 +63,49 @@ struct SyscallResult {
   std::map<std::string, double> breakdown;  // syscall -> calls per turn
 };
 SyscallResult run_syscalls(const std::string& server_bin, std::size_t turns);
+
+// Journaled against unjournaled turns/s, for one ring and for many.
+struct JournalCase {
+  std::size_t rings = 0;
+  std::size_t plain_turns = 0, journal_turns = 0;  // per run
+  double plain_turns_per_s = 0, journal_turns_per_s = 0;                 // medians of the runs
+  double plain_server_cpu_us_per_turn = 0, journal_server_cpu_us_per_turn = 0;
+  double journal_bytes_per_turn = 0;
+};
+struct JournalResult {
+  std::string dir_base, fs_type;
+  std::vector<JournalCase> cases;
+};
+struct JournalPlan {
+  std::string server_bin, dir_base;
+  std::size_t turns = 0, journal_turns = 0, rings = 0, runs = 0;
+};
+JournalResult run_journal_cases(const JournalPlan& plan, const std::function<void(const std::string&)>& progress);
+
+// What rings that had traffic once and are now empty cost a server, under one
+// set of server flags.
+struct IdleRingsResult {
+  std::string setting;  // e.g. "defaults", "--turn-timeout 50ms"
+  std::vector<std::string> server_flags;
+  std::size_t rings_wanted = 0, rings_created = 0;
+  double create_seconds = 0;
+  std::uint64_t fresh_rss_kb = 0, rss_kb = 0;
+  double bytes_per_ring = 0;
+  double idle_window_s = 0, fresh_idle_cpu_percent = 0, idle_cpu_percent = 0;
+  double fresh_live_turns_per_s = 0, live_turns_per_s = 0;  // medians of the runs
+  double fresh_live_server_cpu_us_per_turn = 0, live_server_cpu_us_per_turn = 0;
+  std::size_t fresh_live_revokes = 0, live_revokes = 0;  // summed over the runs
+  std::size_t turn_failures = 0;  // idle rings that were made but whose one turn failed
+  std::string first_error;
+};
+struct IdleRingsPlan {
+  std::string server_bin;
+  std::size_t rings = 0, turns = 0, runs = 0;
+  double idle_window_s = 3;
+  std::chrono::seconds create_budget{300};
+};
+IdleRingsResult run_idle_rings(const IdleRingsPlan& plan, const std::string& setting,
+                               const std::vector<std::string>& server_flags,
+                               const std::function<void(const std::string&)>& progress);
 
 }  // namespace baton::bench

@@ -28,6 +28,23 @@ int main(int argc, char** argv) {
   app.add_option("--syscalls", plan.syscall_turns, "Also count server syscalls per turn over N turns (strace)")
       ->expected(0, 1)->default_str("20000");
   app.add_flag("--no-redis", plan.skip_redis, "Leave out the Redis case");
+  app.add_flag("--journal-cases", plan.journal_cases,
+               "Also compare journaled and unjournaled turns/s (1 ring, and --journal-rings rings of 2)");
+  app.add_option("--journal-rings", plan.journal_rings, "Rings of 2 in the many-rings journal case")
+      ->capture_default_str()->check(CLI::Range(2, 5000));
+  app.add_option("--journal-turns", plan.journal_turns, "Turns per journaled run (each waits for a sync)")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--journal-dir-base", plan.journal_dir_base,
+                 "Where each journaled run makes (and then deletes) its temporary directory")
+      ->capture_default_str()->check(CLI::ExistingDirectory);
+  app.add_option("--idle-rings", plan.idle_rings,
+                 "Also create N rings that each had one turn, then measure idle CPU, RSS and a live ring, "
+                 "with the server's defaults and with --turn-timeout 50ms");
+  app.add_option("--idle-window", plan.idle_window_s, "Seconds over which idle server CPU is measured")
+      ->capture_default_str()->check(CLI::Range(0.1, 60.0));
+  app.add_option("--idle-rings-budget", plan.idle_rings_budget_s,
+                 "Seconds allowed for creating the idle rings, per setting (the report says how many were made)")
+      ->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--json", json_out, "Write the figures as JSON to this file");
   char self[PATH_MAX] = {};
   const auto n = ::readlink("/proc/self/exe", self, sizeof self - 1);

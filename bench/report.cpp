@@ -86,6 +86,35 @@ nlohmann::json to_json(const Report& r) {
     j["rings"] = {{"rings", r.rings->rings}, {"one_ring_turns_per_s", r.rings->one_ring_turns_per_s},
                   {"aggregate_turns_per_s", r.rings->aggregate_turns_per_s},
                   {"ratio", r.rings->aggregate_turns_per_s / r.rings->one_ring_turns_per_s}};
+  if (r.journal) {
+    auto& jj = j["journal"] = {{"dir_base", r.journal->dir_base}, {"fs_type", r.journal->fs_type},
+                               {"cases", nlohmann::json::array()}};
+    for (const auto& c : r.journal->cases)
+      jj["cases"].push_back(
+          {{"rings", c.rings}, {"members_per_ring", 2},
+           {"unjournaled", {{"turns", c.plain_turns}, {"turns_per_s", c.plain_turns_per_s},
+                            {"server_cpu_us_per_turn", c.plain_server_cpu_us_per_turn}}},
+           {"journaled", {{"turns", c.journal_turns}, {"turns_per_s", c.journal_turns_per_s},
+                          {"server_cpu_us_per_turn", c.journal_server_cpu_us_per_turn},
+                          {"journal_bytes_per_turn", c.journal_bytes_per_turn}}},
+           {"ratio", c.journal_turns_per_s / c.plain_turns_per_s}});
+  }
+  if (!r.idle_rings.empty()) {
+    j["idle_rings"] = nlohmann::json::array();
+    for (const auto& x : r.idle_rings)
+      j["idle_rings"].push_back(
+          {{"setting", x.setting}, {"server_flags", x.server_flags}, {"rings_wanted", x.rings_wanted},
+           {"rings_created", x.rings_created}, {"create_seconds", x.create_seconds},
+           {"fresh_rss_kb", x.fresh_rss_kb}, {"rss_kb", x.rss_kb}, {"bytes_per_ring", x.bytes_per_ring},
+           {"idle_window_s", x.idle_window_s}, {"fresh_idle_cpu_percent", x.fresh_idle_cpu_percent},
+           {"idle_cpu_percent", x.idle_cpu_percent},
+           {"live_turns_per_s", {{"fresh", x.fresh_live_turns_per_s}, {"with_idle_rings", x.live_turns_per_s},
+                                 {"ratio", x.live_turns_per_s / x.fresh_live_turns_per_s}}},
+           {"live_server_cpu_us_per_turn", {{"fresh", x.fresh_live_server_cpu_us_per_turn},
+                                            {"with_idle_rings", x.live_server_cpu_us_per_turn}}},
+           {"live_revokes", {{"fresh", x.fresh_live_revokes}, {"with_idle_rings", x.live_revokes}}},
+           {"turn_failures", x.turn_failures}, {"first_error", x.first_error}});
+  }
   if (r.syscalls)
     j["syscalls"] = {{"turns", r.syscalls->turns}, {"per_turn", r.syscalls->per_turn},
                      {"breakdown", r.syscalls->breakdown}};
@@ -123,6 +152,38 @@ void print_table(const Report& r) {
     std::printf("\nrings: %zu rings x 2: %.0f turns/s aggregate vs %.0f for one ring = %.2fx (target >= 1.5)\n",
                 r.rings->rings, r.rings->aggregate_turns_per_s, r.rings->one_ring_turns_per_s,
                 r.rings->aggregate_turns_per_s / r.rings->one_ring_turns_per_s);
+  if (r.journal) {
+    std::printf("\njournal (temp dirs in %s, %s): rings of 2, journaled vs unjournaled\n", r.journal->dir_base.c_str(),
+                r.journal->fs_type.c_str());
+    std::printf("%6s %14s %14s %7s %22s %15s\n", "rings", "unjournaled/s", "journaled/s", "ratio",
+                "srv us/turn (unj / j)", "journal B/turn");
+    for (const auto& c : r.journal->cases)
+      std::printf("%6zu %14.0f %14.0f %7.3f %10.1f / %9.1f %15.1f\n", c.rings, c.plain_turns_per_s,
+                  c.journal_turns_per_s, c.journal_turns_per_s / c.plain_turns_per_s, c.plain_server_cpu_us_per_turn,
+                  c.journal_server_cpu_us_per_turn, c.journal_bytes_per_turn);
+  }
+  if (!r.idle_rings.empty()) {
+    std::printf("\nidle rings: rings that each had one turn and are now empty; fresh = same server before them\n");
+    std::printf("%-20s %9s %8s %17s %7s %21s %23s %6s\n", "setting", "rings", "make s", "RSS MB (fresh)",
+                "B/ring", "idle CPU % (fresh)", "live turns/s (fresh)", "ratio");
+    for (const auto& x : r.idle_rings)
+      std::printf("%-20s %9zu %8.1f %8.1f (%6.1f) %7.0f %10.1f (%8.1f) %11.0f (%9.0f) %6.2f\n", x.setting.c_str(),
+                  x.rings_created, x.create_seconds, static_cast<double>(x.rss_kb) / 1024.0,
+                  static_cast<double>(x.fresh_rss_kb) / 1024.0, x.bytes_per_ring, x.idle_cpu_percent,
+                  x.fresh_idle_cpu_percent, x.live_turns_per_s, x.fresh_live_turns_per_s,
+                  x.live_turns_per_s / x.fresh_live_turns_per_s);
+    for (const auto& x : r.idle_rings) {
+      if (x.rings_created < x.rings_wanted)
+        std::printf("  %s: only %zu of %zu rings made (--idle-rings-budget, or failures: %s)\n", x.setting.c_str(),
+                    x.rings_created, x.rings_wanted, x.first_error.c_str());
+      if (x.turn_failures)
+        std::printf("  %s: %zu idle rings made, but their one turn failed (first: %s)\n", x.setting.c_str(),
+                    x.turn_failures, x.first_error.c_str());
+      if (x.live_revokes || x.fresh_live_revokes)
+        std::printf("  %s: live ring turns revoked by --turn-timeout: %zu with idle rings, %zu fresh\n",
+                    x.setting.c_str(), x.live_revokes, x.fresh_live_revokes);
+    }
+  }
   if (r.syscalls) {
     std::printf("\nsyscalls at the server, steady state: %.2f per turn (target <= 3):", r.syscalls->per_turn);
     for (const auto& [name, n] : r.syscalls->breakdown) std::printf(" %s %.2f", name.c_str(), n);

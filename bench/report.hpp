@@ -33,6 +33,8 @@ struct Report {
   std::optional<IdleResult> idle;
   std::optional<RingsSummary> rings;
   std::optional<SyscallResult> syscalls;
+  std::optional<JournalResult> journal;
+  std::vector<IdleRingsResult> idle_rings;
 };
 
 nlohmann::json to_json(const Report& r);

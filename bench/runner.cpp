@@ -12,9 +12,25 @@ namespace baton::bench {
 
 namespace {
 
+// The two settings: the server's defaults, and a short turn timeout,
+// which makes the server tick often.
+const std::vector<std::pair<std::string, std::vector<std::string>>> kIdleRingSettings{
+    {"defaults", {}}, {"--turn-timeout 50ms", {"--turn-timeout", "50ms"}}};
+
 void progress(const std::string& what) {
   std::fprintf(stderr, "\r\033[K[baton-bench] %s", what.c_str());
   std::fflush(stderr);
+}
+
+// Generous: meant to catch a hang, not a slow machine.
+std::size_t time_budget_s(const Plan& plan) {
+  std::size_t s = 120 + plan.runs * (plan.turns / 500 + plan.rings / 10 + 30);
+  if (plan.journal_cases)
+    s += plan.runs * (plan.turns / 250 + (plan.journal_turns + plan.journal_rings * 20) / 50 + 60);
+  if (plan.idle_rings > 0)
+    s += kIdleRingSettings.size() * (plan.idle_rings_budget_s + 60 + 2 * static_cast<std::size_t>(plan.idle_window_s) +
+                                     2 * plan.runs * (plan.turns / 500 + 10));
+  return s;
 }
 
 }  // namespace
@@ -22,7 +38,7 @@ void progress(const std::string& what) {
 Report run_plan(const Plan& plan) {
   // A benchmark must end by itself: if a case hangs (a bug, or a lost
   // connection), give up with an error rather than wait forever.
-  std::thread([budget = std::chrono::seconds(120 + plan.runs * (plan.turns / 500 + plan.rings / 10 + 30))] {
+  std::thread([budget = std::chrono::seconds(time_budget_s(plan))] {
     std::this_thread::sleep_for(budget);
     std::fprintf(stderr, "\nbaton-bench: still running after %llds; giving up\n",
                  static_cast<long long>(budget.count()));
@@ -73,6 +89,27 @@ Report run_plan(const Plan& plan) {
   if (plan.idle_clients > 0) {
     progress("idle: connecting " + std::to_string(plan.idle_clients) + " members");
     rep.idle = run_idle(plan.server_bin, plan.idle_clients);
+  }
+  if (plan.journal_cases) {
+    JournalPlan jp;
+    jp.server_bin = plan.server_bin;
+    jp.dir_base = plan.journal_dir_base;
+    jp.turns = plan.turns;
+    jp.journal_turns = plan.journal_turns;
+    jp.rings = plan.journal_rings;
+    jp.runs = plan.runs;
+    rep.journal = run_journal_cases(jp, progress);
+  }
+  if (plan.idle_rings > 0) {
+    IdleRingsPlan ip;
+    ip.server_bin = plan.server_bin;
+    ip.rings = plan.idle_rings;
+    ip.turns = plan.turns;
+    ip.runs = plan.runs;
+    ip.idle_window_s = plan.idle_window_s;
+    ip.create_budget = std::chrono::seconds(plan.idle_rings_budget_s);
+    for (const auto& [name, flags] : kIdleRingSettings)
+      rep.idle_rings.push_back(run_idle_rings(ip, name, flags, progress));
   }
   if (plan.syscall_turns > 0) {
     progress("syscalls: strace -c -f over " + std::to_string(plan.syscall_turns) + " turns");

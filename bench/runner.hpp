@@ -17,6 +17,13 @@ struct Plan {
   std::size_t syscall_turns = 0; // 0: skip
   bool skip_redis = false;
   std::string server_bin;
+  bool journal_cases = false;
+  std::size_t journal_rings = 1000;
+  std::size_t journal_turns = 4000;  // per journaled run: every turn waits for a sync
+  std::string journal_dir_base = "/tmp";
+  std::size_t idle_rings = 0;  // 0: skip
+  double idle_window_s = 3;
+  std::size_t idle_rings_budget_s = 300;  // per server setting, for creating the rings
 };
 
 Report run_plan(const Plan& plan);

@@ -9,14 +9,16 @@ import tempfile
 bench = sys.argv[1]
 with tempfile.NamedTemporaryFile(suffix=".json") as out:
     run = subprocess.run([bench, "--turns", "300", "--runs", "1", "--idle-clients", "200", "--rings", "4",
-                          "--syscalls", "300", "--json", out.name],
+                          "--syscalls", "300", "--journal-cases", "--journal-rings", "4", "--journal-turns", "40",
+                          "--idle-rings", "50", "--idle-window", "0.2", "--json", out.name],
                          capture_output=True, text=True, timeout=240)
     print(run.stdout)
     print(run.stderr[-2000:], file=sys.stderr)
     assert run.returncode == 0, f"baton-bench exited {run.returncode}"
     j = json.load(open(out.name))
 
-for key in ("date", "machine", "turns_per_run", "runs", "members", "cases", "ratios", "idle", "rings", "syscalls"):
+for key in ("date", "machine", "turns_per_run", "runs", "members", "cases", "ratios", "idle", "rings", "syscalls",
+            "journal", "idle_rings"):
     assert key in j, f"missing {key}"
 systems = {(c["system"], c["placement"]) for c in j["cases"]}
 assert systems == {(s, p) for s in ("baton", "pingpong", "redis") for p in ("spread", "pinned")}, systems
@@ -34,4 +36,20 @@ for k in ("clients", "server_rss_kb", "bytes_per_connection"):
 for k in ("rings", "one_ring_turns_per_s", "aggregate_turns_per_s", "ratio"):
     assert k in j["rings"]
 assert j["syscalls"]["per_turn"] > 0 and j["syscalls"]["breakdown"]
+assert j["journal"]["dir_base"] and j["journal"]["fs_type"]
+assert [c["rings"] for c in j["journal"]["cases"]] == [1, 4], j["journal"]
+for c in j["journal"]["cases"]:
+    for side in ("unjournaled", "journaled"):
+        assert c[side]["turns_per_s"] > 0 and "server_cpu_us_per_turn" in c[side], c
+    assert c["ratio"] > 0 and "journal_bytes_per_turn" in c["journaled"], c
+assert [x["setting"] for x in j["idle_rings"]] == ["defaults", "--turn-timeout 50ms"], j["idle_rings"]
+for x in j["idle_rings"]:
+    assert x["rings_created"] == x["rings_wanted"] == 50, x
+    for k in ("fresh_rss_kb", "rss_kb", "bytes_per_ring", "fresh_idle_cpu_percent", "idle_cpu_percent",
+              "create_seconds"):
+        assert k in x, (k, x)
+    for k in ("fresh", "with_idle_rings", "ratio"):
+        assert x["live_turns_per_s"][k] > 0, x
+    for k in ("fresh", "with_idle_rings"):
+        assert k in x["live_server_cpu_us_per_turn"], x
 print("PASS: baton-bench JSON has every field")
