@@ -75,15 +75,20 @@ int main(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   std::size_t total = 0;
   std::vector<Action> actions;
+  std::map<std::string, std::uint64_t> tally;
   for (std::uint64_t seed = o.seed; seed < o.seed + o.seeds; ++seed) {
     if (o.verbose) std::cout << fmt::format("seed {}: {}\n", seed, settings_text(settings_for(seed)));
     const RunResult r = generate(seed, o.steps, actions, o.verbose ? &std::cout : nullptr);
     total += r.steps;
+    for (const auto& [what, n] : r.tally) tally[what] += n;
     if (r.failed) {
       report(seed, r, actions);
       return 1;
     }
   }
+  std::string seen;
+  for (const auto& [what, n] : tally) seen += fmt::format("{}{} {}", seen.empty() ? "" : ", ", n, what);
+  std::cout << "seen: " << seen << "\n";
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << fmt::format("baton-sim: seeds {}..{}, {} steps each: {} steps in {:.2f} s ({:.0f} steps/s); "
                            "every invariant held\n",

@@ -36,6 +36,7 @@ void Oracle::granted(SimParticipant& p, std::uint64_t turn) {
   if (p.suspended) fail("grant", fmt::format("{} granted turn {} while suspended", p.label(), turn));
   RingView& r = ring(p);
   number_granted(p, r, turn);
+  count("grant");
   ++r.grants;
   r.started = true;
   p.holding = turn;
@@ -81,6 +82,7 @@ void Oracle::acked(SimParticipant& p, std::uint64_t turn) {
       fail("journal-content", fmt::format("{} acked turn {}, but the journal holds {}: {}", p.label(), turn,
                                           rec->name, rec->payload));
   }
+  count("ack");
   r.acks.push_back({turn, p.who().name, p.sent_payload});
   ++total_acks_;
   ++p.sends;
@@ -114,6 +116,7 @@ void Oracle::revoked(SimParticipant& p, std::uint64_t turn) {
   p.sent = false;
   p.revoked_turn = turn;
   p.may_cross = true;
+  count("revoke");
 }
 
 void Oracle::queued(SimParticipant& p, std::uint64_t position) {

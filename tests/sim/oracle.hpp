@@ -25,6 +25,9 @@ class Oracle {
   Oracle(const SimSettings& settings, const SimClock& clock, const SimJournal* journal);
 
   void fail(std::string tag, std::string detail);  // the first one is kept
+  // How often something happened: shows what a run exercised.
+  void count(const std::string& what) { ++tally_[what]; }
+  const std::map<std::string, std::uint64_t>& tally() const { return tally_; }
   bool failed() const { return violation_.has_value(); }
   const Violation& violation() const { return *violation_; }
 
@@ -76,6 +79,7 @@ class Oracle {
   std::uint64_t total_acks_ = 0;
   std::vector<SimParticipant*> queued_this_step_;
   std::optional<Violation> violation_;
+  std::map<std::string, std::uint64_t> tally_;
 };
 
 }  // namespace baton::sim

@@ -21,6 +21,7 @@ RunResult generate(std::uint64_t seed, std::size_t steps, std::vector<Action>& a
       break;
     }
   }
+  r.tally = world.oracle().tally();
   return r;
 }
 

@@ -4,6 +4,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <string>
 #include <ostream>
 #include <vector>
 
@@ -16,6 +18,7 @@ struct RunResult {
   bool failed = false;
   Violation violation;
   std::size_t steps = 0;  // actions run (the failing one included)
+  std::map<std::string, std::uint64_t> tally;  // what happened, by kind (Oracle::count)
 };
 
 // Draws and runs up to `steps` actions of `seed`, stopping at the first

@@ -51,7 +51,7 @@ void SimParticipant::deliver_event(std::uint64_t turn, std::string_view name, st
 
 void SimParticipant::deliver_notice(std::string_view code, std::string_view) {
   if (trace_) *trace_ << "      " << label() << " <- NOTICE " << code << '\n';
-  alive("notice");
+  if (alive("notice")) oracle_.count(std::string(code));
 }
 
 void SimParticipant::deliver_ping(std::string_view) { alive("PING"); }
@@ -65,6 +65,7 @@ void SimParticipant::fail(std::string_view code, std::string_view, Closed) {
   if (!alive("ERROR")) return;
   life = Life::failed;
   fail_code = code;
+  oracle_.count(fail_code);
   holding = 0;
   queue_pos.reset();
   // The contract of Participant::fail: the peer leaves its ring before this returns.

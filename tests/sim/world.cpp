@@ -150,6 +150,7 @@ void World::send(SimParticipant& p, Aim aim) {
   else if (!honest && !forgiven && !failed)
     oracle_.fail("bad-send", fmt::format("{}'s send for turn {} (holds {}, sent {}) was not refused", p.label(),
                                          turn, held, p.sent));
+  if (forgiven && !failed) oracle_.count("crossed send ignored");
   if (forgiven) p.may_cross = false;
 }
 
@@ -198,6 +199,7 @@ void World::restart(const Action& a) {
   if (a.flag) clock_.wall = static_cast<std::uint64_t>(a.amount);
   else if (a.amount < 0 && static_cast<std::uint64_t>(-a.amount) > clock_.wall) clock_.wall = 0;
   else clock_.wall += static_cast<std::uint64_t>(a.amount);
+  oracle_.count("restart");
   const bool carry = journal_ || (settings_.turns_from_clock && clock_.wall > oracle_.highest_granted());
   oracle_.restarted(carry);
   build_hub(journal_ ? journal_->floor() : 0);

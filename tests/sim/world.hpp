@@ -25,6 +25,7 @@ class World {
   void step(const Action& a);
   bool failed() const { return oracle_.failed(); }
   const Violation& violation() const { return oracle_.violation(); }
+  const Oracle& oracle() const { return oracle_; }
 
   // What the schedule may look at to choose its next action.
   const std::vector<SimParticipant*>& live() const { return live_; }
