@@ -14,6 +14,7 @@ SimSettings settings_for(std::uint64_t seed) {
   constexpr std::array<int, 8> timeouts{0, 300, 1000, 1000, 2000, 2000, 5000, 500};
   s.turn_timeout = milliseconds(timeouts[rng() % timeouts.size()]);
   s.wall_start = 1'700'000'000'000'000ull + rng() % 1'000'000'000'000ull;  // 2023 or so, in µs
+  s.restarts = rng() % 4 != 0;
   return s;
 }
 
@@ -53,7 +54,7 @@ Action Generator::next(const World& w) {
   const std::array<std::uint64_t, 13> weights{
       crowded ? 1u : 10u, crowded ? 0u : 3u, crowded ? 0u : 3u, everyone.empty() ? 0u : (crowded ? 12u : 4u),
       holders.empty() ? 0u : 30u, sent.empty() ? 0u : 2u, members.empty() ? 0u : 3u, revoked.empty() ? 0u : 3u,
-      suspended.empty() ? 0u : 8u, 16u, 14u, 2u, 1u};
+      suspended.empty() ? 0u : 8u, 16u, 14u, 2u, w.settings().restarts ? 1u : 0u};
   std::uint64_t total = 0;
   for (auto x : weights) total += x;
   std::uint64_t r = below(total);

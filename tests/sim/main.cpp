@@ -51,9 +51,9 @@ Options parse(int argc, char** argv) {
 }
 
 std::string settings_text(const SimSettings& s) {
-  return fmt::format("journal {}, turns from the {}, min members {}, turn timeout {} ms, journal retry {} ms",
+  return fmt::format("journal {}, turns from the {}, min members {}, turn timeout {} ms, journal retry {} ms, {}",
                      s.journal ? "on" : "off", s.turns_from_clock ? "wall clock" : "journal floor", s.min_members,
-                     s.turn_timeout.count(), s.journal_retry.count());
+                     s.turn_timeout.count(), s.journal_retry.count(), s.restarts ? "restarts" : "no restarts");
 }
 
 void report(std::uint64_t seed, const RunResult& r, const std::vector<Action>& actions) {

@@ -31,6 +31,9 @@ struct SimSettings {
   milliseconds legacy_silence{3000};
   milliseconds journal_retry{200};
   std::uint64_t wall_start = 0;
+  // Some seeds never crash: one life lasts long enough for a ring to outrun
+  // its reservation (65,536 counted turns), which grants then wait on.
+  bool restarts = true;
 };
 
 // The first broken invariant of a run: `tag` names the invariant (shrinking
