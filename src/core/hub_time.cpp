@@ -153,6 +153,12 @@ void Hub::retry_stalled() {
     apply_pending(*rs);
     rs->ring.unpause(effects_);
     apply(*rs);
+    // stall() dropped the deadline of a holder that had not sent; without a
+    // new one it would keep the baton for ever.
+    if (const auto holder = rs->ring.holder(); holder && rs->sender == 0 && !rs->timer.is_linked()) {
+      const auto seat = seats_.find(*holder);
+      arm(*rs, seat == seats_.end() ? nullptr : seat->second.p);
+    }
     maybe_retire(*rs);
   }
   if (!stalled_.empty()) retry_at_ = config_.now() + config_.journal_retry;
