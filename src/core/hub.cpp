@@ -43,7 +43,10 @@ Hub::RingState& Hub::ring_named(const std::string& name) {
   // outrun (a turn is a network round trip), so numbers keep rising across a
   // restart even when no journal remembers them.
   std::uint64_t last = floor_;
-  if (config_.turns_from_clock) last = std::max(last, std::min(config_.wall_micros(), kMaxTurn) - 1);
+  // A clock at the epoch (system_micros() clamps one before it to 0) must not
+  // wrap "wall - 1" to the top of the range: the next grant would be turn 0.
+  if (const std::uint64_t wall = config_.turns_from_clock ? std::min(config_.wall_micros(), kMaxTurn) : 0; wall > 0)
+    last = std::max(last, wall - 1);
   auto rs = std::make_unique<RingState>(name, config_.min_members, last);
   return *rings_.emplace(name, std::move(rs)).first->second;
 }

@@ -144,15 +144,26 @@ void Hub::retry_stalled() {
   const bool ok = journal_->staged() == 0 || journal_->commit();
   for (RingState* rs : batch) {
     rs->stalled = false;
-    if ((rs->sender != 0 && !ok) || !reserve_for(*rs)) {
+    const bool had_send = rs->sender != 0;
+    if ((had_send && !ok) || (!had_send && !reserve_for(*rs))) {
       rs->stalled = true;  // still stuck: stays in the list, nothing more said
       stalled_.push_back(rs);
       continue;
     }
     tell_ring(*rs, v1::notice::journal_resumed, "the journal can be written again");
+    // A send is acked as soon as it is durable, even if the next number can't
+    // be reserved yet (accept() then pauses and stalls the ring again): left
+    // pending, it would be written a second time by the next retry.
     apply_pending(*rs);
+    if (rs->stalled) continue;
     rs->ring.unpause(effects_);
     apply(*rs);
+    // stall() dropped the deadline of a holder that had not sent; without a
+    // new one it would keep the baton for ever.
+    if (const auto holder = rs->ring.holder(); holder && rs->sender == 0 && !rs->timer.is_linked()) {
+      const auto seat = seats_.find(*holder);
+      arm(*rs, seat == seats_.end() ? nullptr : seat->second.p);
+    }
     maybe_retire(*rs);
   }
   if (!stalled_.empty()) retry_at_ = config_.now() + config_.journal_retry;

@@ -86,12 +86,13 @@ struct FakeJournal final : JournalPort {
     return true;
   }
   bool reserve(std::uint64_t upto) override {
-    if (failing) return false;
+    if (failing || fail_reserve) return false;
     reserved = upto;
     durable.push_back(fmt::format("R {}", upto));
     return true;
   }
-  bool failing = false;
+  bool failing = false;       // commit() and reserve() fail (a full disk)
+  bool fail_reserve = false;  // only reserve() fails
   int commits = 0;
   std::uint64_t reserved = 0;
   std::vector<std::string> batch;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "hub_fakes.hpp"
@@ -191,6 +192,36 @@ TEST_F(HubTest, ARingThatCannotReserveItsNextNumberGrantsNothing) {
   clock.advance(100ms);
   hub.expire_due();
   EXPECT_EQ(a.last("GRANT"), "GRANT 1 1000");
+}
+
+TEST_F(HubTest, ASendDurableOnRetryIsAckedOnceEvenIfTheNextNumberCannotBeReserved) {
+  Hub hub(config(), log, &journal, 0);
+  auto& a = join(hub, "a");
+  auto& b = join(hub, "b");
+  const std::uint64_t last = journal.reserved;  // the last number turn 1's reservation covers
+  for (std::uint64_t t = 1; t < last; ++t) {
+    hub.submit(t % 2 ? a : b, t, "x");
+    hub.commit();
+  }
+  auto& holder = last % 2 ? a : b;
+  ASSERT_EQ(holder.last("GRANT"), fmt::format("GRANT {} 1000", last));
+  journal.failing = true;
+  hub.submit(holder, last, "edge");
+  hub.commit();
+  journal.failing = false;
+  journal.fail_reserve = true;  // the send can be written now, a new reservation can't
+  for (int i = 0; i < 3; ++i) {
+    clock.advance(100ms);
+    hub.expire_due();
+  }
+  EXPECT_EQ(holder.last("ACK"), fmt::format("ACK {}", last)) << "durable, so acked";
+  const auto copies = std::count(journal.durable.begin(), journal.durable.end(), fmt::format("S default {} {} edge", last, holder.who().name));
+  EXPECT_EQ(copies, 1) << "retries must not write a durable send again";
+  journal.fail_reserve = false;
+  clock.advance(100ms);
+  hub.expire_due();
+  auto& next = last % 2 ? b : a;
+  EXPECT_EQ(next.last("GRANT"), fmt::format("GRANT {} 1000", last + 1));
 }
 
 TEST_F(HubTest, AHolderThatLeavesWithASendPendingTakesItWith) {
