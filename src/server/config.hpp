@@ -12,6 +12,11 @@ namespace baton::server {
 
 using std::chrono::milliseconds;
 
+inline constexpr std::uint64_t kDefaultSegmentBytes = 16ull << 20;     // --journal-segment-bytes
+inline constexpr std::uint64_t kDefaultJournalMaxBytes = 256ull << 20; // --journal-max-bytes
+// Smaller segments would rotate (a file created and a directory synced) every few hundred sends.
+inline constexpr std::uint64_t kMinSegmentBytes = 64ull << 10;
+
 struct ServerConfig {
   std::string host = "0.0.0.0";
   std::uint16_t port = 5001;        // 0: any free port (Server::port() tells which)
@@ -31,7 +36,10 @@ struct ServerConfig {
   std::size_t max_line = kMaxLine;        // longest v1 line
   std::size_t max_queued = 1u << 20;      // unsent bytes per client before it is dropped
   unsigned threads = 0;             // executor threads; 0: one per core
-  std::string journal;              // durable journal file; empty: none
+  std::string journal;              // durable journal directory; empty: none
+  bool journal_repair = false;      // drop damaged journal bytes instead of refusing to start
+  std::uint64_t journal_segment_bytes = kDefaultSegmentBytes;  // a shard starts a new segment past this
+  std::uint64_t journal_max_bytes = kDefaultJournalMaxBytes;   // all segments together; the oldest go
   bool log_json = false;
   bool log_turns = true;            // the seed's "NAME sent: PAYLOAD" line per turn
 };

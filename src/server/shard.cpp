@@ -14,6 +14,8 @@ namespace {
 
 constexpr auto kSweepEvery = std::chrono::milliseconds(250);  // heartbeats, idle and linger checks, at most this far apart
 constexpr auto kMinTick = std::chrono::milliseconds(5);
+// How far one reservation reaches: one fdatasync per this many grants of the shard.
+constexpr std::uint64_t kReserveAhead = 65536;
 constexpr std::string_view kRevokedPing = "revoked";  // token of the PING that asks a revoked member to show life
 
 std::uint64_t ms(std::chrono::milliseconds d) { return static_cast<std::uint64_t>(d.count()); }
@@ -29,8 +31,8 @@ std::chrono::milliseconds tick_period(const ServerConfig& c) {
 
 }  // namespace
 
-Shard::Shard(const ServerConfig& config, Journal* journal, const TurnHistory& history)
-    : config_(config), journal_(journal), history_(history) {}
+Shard::Shard(const ServerConfig& config, std::unique_ptr<JournalPort> journal, std::uint64_t floor)
+    : config_(config), journal_(std::move(journal)), floor_(floor), reserved_(floor) {}
 
 void Shard::run() {
   asio::co_spawn(ctx_, tick_loop(), detached_logged);
@@ -81,8 +83,7 @@ void Shard::enter(const std::shared_ptr<Session>& s) {
 Shard::RingState& Shard::ring_named(const std::string& name) {
   auto it = rings_.find(name);
   if (it != rings_.end()) return *it->second;
-  const auto h = history_.find(name);
-  auto rs = std::make_unique<RingState>(name, config_.min_members, h == history_.end() ? 0 : h->second);
+  auto rs = std::make_unique<RingState>(name, config_.min_members, floor_);
   return *rings_.emplace(name, std::move(rs)).first->second;
 }
 
@@ -114,7 +115,8 @@ void Shard::submit(Session& s, std::uint64_t turn, std::string_view payload) {
       s.fail(v1::code::not_a_member, "not a member of this ring");
       return;
   }
-  if (journal_ && !journal_->append_send(rs.name, turn, s.who().name, payload)) {
+  if (journal_) journal_->stage_send(rs.name, turn, s.who().name, payload);
+  if (journal_ && !journal_->commit()) {
     log_warn("journal write failed; the send is not acknowledged");
     s.fail(v1::code::journal, "the journal could not be written");
     apply(rs);
@@ -166,10 +168,14 @@ void Shard::apply(RingState& rs) {
     const auto it = sessions_.find(e.member);
     Session* s = it == sessions_.end() ? nullptr : it->second.get();
     if (e.kind == Effect::Kind::grant) {
-      // Every grant is armed and journaled, whether or not its holder is
-      // still there to be told (it may be leaving during a drain).
+      // Every grant is armed, whether or not its holder is still there to be
+      // told (it may be leaving during a drain).
       rs.deadline = deadline_for(s, Clock::now());
-      if (journal_) journal_->append_grant(rs.name, e.value);
+      if (journal_ && e.value > reserved_) {
+        if (journal_->reserve(e.value + kReserveAhead)) reserved_ = e.value + kReserveAhead;
+        else log_warn(fmt::format("journal: cannot reserve turn numbers above {}; turn {} of ring {} is granted "
+                                  "unreserved and could be granted again after a crash", reserved_, e.value, rs.name));
+      }
     }
     if (!s || s->ended()) continue;  // nothing more is said to a peer we said goodbye to
     deliver(rs, e, *s);

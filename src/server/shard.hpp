@@ -13,11 +13,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/journal_port.hpp"
 #include "core/ring.hpp"
 #include "server/asio.hpp"
 #include "server/close_reason.hpp"
 #include "server/config.hpp"
-#include "server/journal.hpp"
 #include "server/session.hpp"
 
 namespace baton::server {
@@ -35,7 +35,8 @@ struct Handoff {
 
 class Shard {
  public:
-  Shard(const ServerConfig& config, Journal* journal, const TurnHistory& history);
+  // journal: null without --journal. floor: every ring's numbers continue above it.
+  Shard(const ServerConfig& config, std::unique_ptr<JournalPort> journal, std::uint64_t floor);
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
 
@@ -89,8 +90,9 @@ class Shard {
 
   asio::io_context ctx_{1};
   const ServerConfig& config_;
-  Journal* journal_;
-  const TurnHistory& history_;
+  std::unique_ptr<JournalPort> journal_;
+  std::uint64_t floor_;
+  std::uint64_t reserved_;  // the journal's reservation: grants above it reserve first
   std::unordered_map<MemberId, std::shared_ptr<Session>> sessions_;
   std::unordered_map<MemberId, RingState*> seat_;  // joined members and watchers
   std::unordered_map<std::string, std::unique_ptr<RingState>> rings_;
