@@ -27,7 +27,8 @@ std::size_t dump_journal(const std::filesystem::path& dir, std::ostream& out, st
         err << name << " " << gap->offset << ": " << gap->length << " damaged bytes\n";
       out << name << " " << f.offset << " " << f.body << "\n";
     }
-    for (; gap != scan.gaps.end(); ++gap) err << name << " " << gap->offset << ": " << gap->length << " damaged bytes\n";
+    for (; gap != scan.gaps.end(); ++gap)
+      err << name << " " << gap->offset << ": " << gap->length << " damaged bytes\n";
     damage += scan.gaps.size();
   }
   return damage;

@@ -120,7 +120,8 @@ void prepare_dir(const fs::path& dir) {
   for (const auto& part : dir.lexically_normal()) {
     at /= part;
     if (part.empty() || fs::is_directory(at, ec)) continue;
-    if (::mkdir(at.c_str(), 0755) != 0 && errno != EEXIST) throw_errno("cannot create journal directory " + at.string());
+    if (::mkdir(at.c_str(), 0755) != 0 && errno != EEXIST)
+      throw_errno("cannot create journal directory " + at.string());
     sync_dir(at.has_parent_path() ? at.parent_path() : fs::path("."));
   }
 }
@@ -145,8 +146,8 @@ int create_segment(const fs::path& path, const std::string& first) {
   return fd;
 }
 
-std::vector<fs::path> enforce_retention(const fs::path& dir, std::uint64_t max_bytes, std::optional<unsigned> only_shard,
-                                        const std::vector<fs::path>& keep) {
+std::vector<fs::path> enforce_retention(const fs::path& dir, std::uint64_t max_bytes,
+                                        std::optional<unsigned> only_shard, const std::vector<fs::path>& keep) {
   const auto segments = list_segments(dir);
   std::uint64_t total = 0;
   for (const auto& s : segments) total += s.bytes;

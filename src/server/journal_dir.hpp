@@ -80,7 +80,7 @@ int create_segment(const fs::path& path, const std::string& first);
 // Deletes oldest segments while all of them together exceed max_bytes.
 // only_shard: delete only that shard's files (at run time); never `keep`.
 // Returns the paths deleted.
-std::vector<fs::path> enforce_retention(const fs::path& dir, std::uint64_t max_bytes, std::optional<unsigned> only_shard,
-                                        const std::vector<fs::path>& keep);
+std::vector<fs::path> enforce_retention(const fs::path& dir, std::uint64_t max_bytes,
+                                        std::optional<unsigned> only_shard, const std::vector<fs::path>& keep);
 
 }  // namespace baton::server

@@ -19,7 +19,8 @@ class TempDir {
  public:
   TempDir() {
     static int seq = 0;
-    path_ = fs::temp_directory_path() / ("baton-journal-test-" + std::to_string(::getpid()) + "-" + std::to_string(seq++));
+    path_ = fs::temp_directory_path() /
+            ("baton-journal-test-" + std::to_string(::getpid()) + "-" + std::to_string(seq++));
     fs::remove_all(path_);
     fs::create_directories(path_);
   }

@@ -20,7 +20,9 @@ bool mentions(const std::vector<std::string>& warnings, const std::string& what)
 }
 
 // A shard-0 segment whose last record is S 12: the floor is 12 when it is whole.
-std::string three_records() { return segment({reserve_body(10), send_body("r", 11, "a", "x"), send_body("r", 12, "b", "y")}); }
+std::string three_records() {
+  return segment({reserve_body(10), send_body("r", 11, "a", "x"), send_body("r", 12, "b", "y")});
+}
 
 TEST(JournalRecovery, MissingOrEmptyDirIsAFreshJournal) {
   TempDir d;

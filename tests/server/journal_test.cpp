@@ -98,7 +98,8 @@ TEST(ShardJournal, DiskFullOnATinyTmpfs) {
   TempDir d;
   const auto mnt = d / "tmpfs";
   fs::create_directories(mnt);
-  if (::mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=64k") != 0) GTEST_SKIP() << "cannot mount a tmpfs here (not root?)";
+  if (::mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=64k") != 0)
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs CAP_SYS_ADMIN)";
   struct Unmount {
     fs::path p;
     ~Unmount() { ::umount2(p.c_str(), MNT_DETACH); }
