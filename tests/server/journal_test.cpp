@@ -23,6 +23,7 @@ std::vector<Body> bodies_of(const std::string& seg) {
   for (const auto& f : journal::scan(seg).frames) out.push_back(journal::parse_body(f.body));
   return out;
 }
+std::vector<Body> bodies_of(std::string&&) = delete;  // the bodies view into the segment's bytes
 
 TEST(ShardJournal, NewSegmentStartsWithTheReservation) {
   TempDir d;
@@ -45,7 +46,8 @@ TEST(ShardJournal, ABatchIsCommittedWhole) {
   EXPECT_EQ(j.staged(), 2u);
   EXPECT_TRUE(j.commit());
   EXPECT_EQ(j.staged(), 0u);
-  const auto b = bodies_of(slurp(j.active_segment()));
+  const std::string seg = slurp(j.active_segment());
+  const auto b = bodies_of(seg);
   ASSERT_EQ(b.size(), 3u);
   EXPECT_EQ(b[2].payload, "two words");
   EXPECT_EQ(recover_journal(d.path(), RecoveryMode::check).floor, 2u);
