@@ -1,10 +1,13 @@
 // baton-server: parse flags, start logging, run the server until a signal.
-// Exit codes: 0 ok, 64 bad usage, 70 internal error (e.g. the port is taken).
+// Exit codes: 0 ok, 64 bad usage, 65 the journal is damaged or of another
+// format, 70 internal error (e.g. the port is taken), 75 the journal directory
+// is in use by another server.
 #include <sysexits.h>
 
 #include <exception>
 #include <iostream>
 
+#include "server/journal_dir.hpp"
 #include "server/log.hpp"
 #include "server/options.hpp"
 #include "server/server.hpp"
@@ -17,6 +20,12 @@ int main(int argc, char** argv) {
   try {
     baton::server::Server server(config);
     server.run();
+  } catch (const baton::server::JournalUnusable& e) {
+    baton::server::log_warn(std::string("baton-server: ") + e.what());
+    rc = EX_DATAERR;
+  } catch (const baton::server::JournalLocked& e) {
+    baton::server::log_warn(std::string("baton-server: ") + e.what());
+    rc = EX_TEMPFAIL;
   } catch (const std::exception& e) {
     baton::server::log_warn(std::string("baton-server: ") + e.what());
     rc = EX_SOFTWARE;

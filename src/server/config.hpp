@@ -12,6 +12,11 @@ namespace baton::server {
 
 using std::chrono::milliseconds;
 
+inline constexpr std::uint64_t kDefaultSegmentBytes = 16ull << 20;     // --journal-segment-bytes
+inline constexpr std::uint64_t kDefaultJournalMaxBytes = 256ull << 20; // --journal-max-bytes
+// Smaller segments would rotate (a file created and a directory synced) every few hundred sends.
+inline constexpr std::uint64_t kMinSegmentBytes = 64ull << 10;
+
 struct ServerConfig {
   std::string host = "0.0.0.0";
   std::uint16_t port = 5001;        // 0: any free port (Server::port() tells which)
@@ -36,7 +41,10 @@ struct ServerConfig {
   // plus this) well inside the 256Mi memory limit of k8s/server-deployment.yaml.
   std::size_t max_queued_total = 64u << 20;
   unsigned threads = 0;             // executor threads; 0: one per core
-  std::string journal;              // durable journal file; empty: none
+  std::string journal;              // durable journal directory; empty: none
+  bool journal_repair = false;      // drop damaged journal bytes instead of refusing to start
+  std::uint64_t journal_segment_bytes = kDefaultSegmentBytes;  // a shard starts a new segment past this
+  std::uint64_t journal_max_bytes = kDefaultJournalMaxBytes;   // all segments together; the oldest go
   bool log_json = false;
   bool log_turns = true;            // the seed's "NAME sent: PAYLOAD" line per turn
   // A ring new to the process starts its numbers at the wall clock in

@@ -7,9 +7,13 @@
 #include <CLI/CLI.hpp>
 
 #include "core/duration.hpp"
+#include "core/journal_codec.hpp"
 
 namespace baton::server {
 namespace {
+
+// A send's journal record is its line plus the ring, the member's name and separators.
+constexpr std::size_t kMaxJournaledLine = journal::kMaxRecordBytes - 2 * kMaxName - 32;
 
 // A duration flag: plain seconds ("0.5") or with a unit ("500ms").
 CLI::Option* duration(CLI::App& app, const std::string& flag, std::chrono::milliseconds& into,
@@ -24,6 +28,18 @@ CLI::Option* duration(CLI::App& app, const std::string& flag, std::chrono::milli
       help);
   opt->envname(env)->default_str(std::to_string(into.count()) + "ms");
   return opt;
+}
+
+// Retention keeps at least the active segments and one more of each size;
+// a send must fit one journal record.
+std::optional<std::string> journal_usage_error(const ServerConfig& c) {
+  if (c.journal_segment_bytes < kMinSegmentBytes)
+    return "--journal-segment-bytes must be at least " + std::to_string(kMinSegmentBytes);
+  if (c.journal_max_bytes / 2 < c.journal_segment_bytes)
+    return "--journal-max-bytes must be at least twice --journal-segment-bytes";
+  if (!c.journal.empty() && c.max_line > kMaxJournaledLine)
+    return "--max-line must be at most " + std::to_string(kMaxJournaledLine) + " with --journal";
+  return std::nullopt;
 }
 
 }  // namespace
@@ -63,13 +79,23 @@ std::optional<int> parse_options(int argc, char** argv, ServerConfig& c) {
       ->envname("BATON_MAX_QUEUED_TOTAL")->capture_default_str()->check(CLI::Range(std::size_t{65536}, std::size_t{1} << 40));
   app.add_option("--threads", c.threads, "Executor threads; 0 = one per core")
       ->envname("BATON_THREADS")->capture_default_str()->check(CLI::Range(0, 256));
-  app.add_option("--journal", c.journal, "Durable journal file: sends are synced before their ACK")
+  app.add_option("--journal", c.journal,
+                 "Durable journal directory (created if missing): sends are synced before their ACK, "
+                 "turn numbers never repeat across restarts")
       ->envname("BATON_JOURNAL");
   std::string numbering = c.turns_from_clock ? "clock" : "counter";
   app.add_option("--turn-numbers", numbering,
                  "First turn of a new ring: clock = the wall clock in microseconds (numbers rise across "
                  "restarts, journal or not); counter = 1, or above the journal's last number")
       ->envname("BATON_TURN_NUMBERS")->check(CLI::IsMember({"clock", "counter"}))->capture_default_str();
+  app.add_flag("--journal-repair", c.journal_repair,
+               "Drop damaged journal bytes and records (with a warning) instead of refusing to start")
+      ->envname("BATON_JOURNAL_REPAIR");
+  app.add_option("--journal-segment-bytes", c.journal_segment_bytes, "A shard starts a new journal segment past this")
+      ->envname("BATON_JOURNAL_SEGMENT_BYTES")->capture_default_str();
+  app.add_option("--journal-max-bytes", c.journal_max_bytes,
+                 "All journal segments together; the oldest are removed beyond this")
+      ->envname("BATON_JOURNAL_MAX_BYTES")->capture_default_str();
   std::string format = c.log_json ? "json" : "text";
   app.add_option("--log-format", format, "Log lines as text or json")
       ->envname("BATON_LOG_FORMAT")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
@@ -88,6 +114,10 @@ std::optional<int> parse_options(int argc, char** argv, ServerConfig& c) {
   if (c.legacy_after.count() > 0 && c.legacy_after >= c.hello_timeout) {
     // The probe would go out when the connection is already being refused.
     std::cerr << "baton-server: --legacy-after must be shorter than --hello-timeout (or 0: no legacy clients)\n";
+    return EX_USAGE;
+  }
+  if (auto why = journal_usage_error(c)) {
+    std::cerr << "baton-server: " << *why << "\n";
     return EX_USAGE;
   }
   return std::nullopt;

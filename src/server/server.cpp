@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "server/admin_http.hpp"
+#include "server/journal_startup.hpp"
 #include "server/log.hpp"
 
 namespace baton::server {
@@ -46,16 +47,18 @@ Server::Server(ServerConfig config) : config_(std::move(config)) {
     log_warn(fmt::format("--heartbeat lowered to {} ms: --idle-timeout {} ms needs two heartbeats",
                          config_.heartbeat.count(), config_.idle_timeout.count()));
   }
-  std::uint64_t floor = 0;
-  if (!config_.journal.empty()) {
-    floor = Journal::recover(config_.journal);
-  }
   unsigned n = config_.threads;
   if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
+  // Recovery runs before any shard exists: no ring has a number yet.
+  OpenJournal journal;
+  if (!config_.journal.empty()) {
+    journal = open_journal(config_, n);
+    journal_lock_.emplace(std::move(*journal.lock));
+  }
   for (unsigned i = 0; i < n; ++i) {
-    std::unique_ptr<JournalPort> journal;
-    if (!config_.journal.empty()) journal = std::make_unique<Journal>(config_.journal);
-    shards_.push_back(std::make_unique<Shard>(config_, std::move(journal), floor, n));
+    std::unique_ptr<JournalPort> port;
+    if (!journal.shards.empty()) port = std::move(journal.shards[i]);
+    shards_.push_back(std::make_unique<Shard>(config_, std::move(port), journal.floor, n));
   }
   listener_ = std::make_unique<Listener>(shards_[0]->context(), config_, shards_, clients_);
   if (config_.admin) {

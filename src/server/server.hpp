@@ -6,11 +6,12 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "server/config.hpp"
-#include "server/journal.hpp"
+#include "server/journal_dir.hpp"
 #include "server/listener.hpp"
 #include "server/shard.hpp"
 
@@ -40,6 +41,7 @@ class Server {
   void wait_signal(asio::signal_set& signals);
 
   ServerConfig config_;
+  std::optional<DirLock> journal_lock_;  // --journal: held until the server is gone
   // Before shards_: the Slots inside sessions and handshakes count down on it
   // while the shards are destroyed.
   std::atomic<std::size_t> clients_{0};

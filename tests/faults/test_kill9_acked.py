@@ -4,7 +4,10 @@
 Server stdout goes to a file. alice takes 2,000 acked turns with bob; 200 ms
 after alice's last ACK the server is SIGKILLed. Every turn either member had
 ACKed must be in the file as `NAME sent: PAYLOAD` (an accepted send is in the
-log within about 100 ms)."""
+log within about 100 ms). The server runs with --journal (a directory it
+creates); restarted on it after the kill, it continues above every acked turn."""
+import os
+import re
 import signal
 import time
 
@@ -12,7 +15,8 @@ import faultlib as fl
 
 
 def scenario(args, ck):
-    srv = fl.Server(args.server_bin)
+    journal = os.path.join(fl.mkdtemp("baton-kill9-"), "journal")
+    srv = fl.Server(args.server_bin, "--journal", journal)
     bob, = fl.start_members(srv.port, ["bob"])
     alice = fl.Member(srv.port, "alice", count=2000)
     alice.start()
@@ -30,6 +34,11 @@ def scenario(args, ck):
     fl.check_honest(ck, [alice, bob])
     ck.expect(not [1 for m in (alice, bob) for _, p in m.acks if counts.get((m.name, p), 0) > 1],
               "some acked send is logged more than once")
+    again = fl.Server(args.server_bin, "--journal", journal)
+    m = re.search(rb"turn numbers continue above (\d+)", again.log())
+    top = max(t for mem in (alice, bob) for t, _ in mem.acks)
+    ck.expect(m is not None and int(m.group(1)) >= top,
+              f"after kill -9 the journal's floor is {m and m.group(1)}, below the last acked turn {top}")
 
 
 if __name__ == "__main__":

@@ -106,8 +106,9 @@ TEST(Process, SigtermTellsClientsAndExitsZeroWithinTwoSeconds) {
 }
 
 TEST(Process, TurnNumbersContinueAfterRestartWithJournal) {
+  // A directory that does not exist yet: the server creates it.
   const auto journal = std::filesystem::temp_directory_path() / ("baton-journal-" + std::to_string(::getpid()));
-  std::filesystem::remove(journal);
+  std::filesystem::remove_all(journal);
   std::uint64_t last = 0;
   std::uint64_t first = 0;
   for (int run = 0; run < 2; ++run) {
@@ -127,11 +128,14 @@ TEST(Process, TurnNumbersContinueAfterRestartWithJournal) {
     EXPECT_EQ(srv.signal_and_wait(SIGTERM, 2s), 0);
   }
   EXPECT_EQ(first, 1u) << "counted numbers start at 1 on a fresh journal";
-  std::ifstream in(journal);
-  std::string all((std::istreambuf_iterator<char>(in)), {});
-  EXPECT_NE(all.find("S default 1 j x0\n"), std::string::npos) << all;
-  EXPECT_NE(all.find(" j x2\n"), std::string::npos);
-  std::filesystem::remove(journal);
+  const auto dump = run_process({BATON_JOURNAL_BIN, "dump", journal.string()});
+  EXPECT_EQ(dump.exit_code, 0) << dump.out;
+  EXPECT_NE(dump.out.find(" S default 1 j x0\n"), std::string::npos) << dump.out;
+  EXPECT_NE(dump.out.find(" j x2\n"), std::string::npos) << dump.out;
+  const auto check = run_process({BATON_JOURNAL_BIN, "check", journal.string()});
+  EXPECT_EQ(check.exit_code, 0) << check.out;
+  EXPECT_NE(check.out.find("floor "), std::string::npos) << check.out;
+  std::filesystem::remove_all(journal);
 }
 
 TEST(Process, TurnNumbersRiseAcrossRestartsWithoutAJournal) {
