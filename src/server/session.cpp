@@ -14,6 +14,10 @@ Session::Session(Shard& shard, tcp::socket socket, Slot slot, MemberId id, Ident
       last_heard_(Clock::now()) {
   boost::system::error_code ec;
   socket_.set_option(tcp::no_delay(true), ec);  // a turn is a small message that must leave now
+  // The kernel would grow a non-reading peer's send buffer to megabytes
+  // (tcp_wmem), memory no flag of ours bounds; held here instead, unsent bytes
+  // count against --max-queued and --max-queued-total.
+  socket_.set_option(asio::socket_base::send_buffer_size(kSocketSendBufferBytes), ec);
   socket_.non_blocking(true, ec);               // flush() writes directly, without a wake-up
 }
 

@@ -28,6 +28,9 @@ class Shard;
 // Output buffers bigger than this are freed once empty, so that a burst
 // (a watcher catching up) does not stay allocated for the connection's life.
 inline constexpr std::size_t kKeepBufferBytes = 16 * 1024;
+// SO_SNDBUF of every client connection (the kernel doubles it for its own
+// bookkeeping): enough for bursts of EVENTs on a fast link, bounded for 16,384 of them.
+inline constexpr int kSocketSendBufferBytes = 64 * 1024;
 
 class Session final : public Participant, public std::enable_shared_from_this<Session> {
  public:
