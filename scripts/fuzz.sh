@@ -5,9 +5,9 @@
 # leak, timeout, out-of-memory or sanitizer report; the input that caused it
 # is kept in build/fuzz/findings/. docs/FUZZING.md.
 #
-#   scripts/fuzz.sh [seconds-per-target]
+#   scripts/fuzz.sh [seconds-per-target [libFuzzer flags...]]
 #
-# BATON_FUZZ_RUNS=N   also stop each target after N executions
+# e.g. scripts/fuzz.sh 3600 -runs=10000000 -max_len=1280 (the long run)
 # BATON_FUZZ_ONLY="v1_codec log_escape"   run only these targets
 # BATON_FUZZ_KEEP=DIR keep each target's grown corpus and log in DIR/<name>/
 #
@@ -15,6 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
+shift || true
 
 # The same idempotent check as install-deps.sh, for what only fuzzing needs:
 # the compiler, libFuzzer and the sanitizer runtimes (libclang-rt-14-dev),
@@ -61,8 +62,8 @@ for source in fuzz/*_fuzz.cpp; do
   seeds=$(find "$dir/corpus" -type f | wc -l)
   args=(-max_total_time="$secs" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048
         -artifact_prefix="$dir/")
-  [ -n "${BATON_FUZZ_RUNS:-}" ] && args+=(-runs="$BATON_FUZZ_RUNS")
-  echo "fuzz: $fuzzer for up to ${secs} s from $seeds seeds"
+  args+=("$@")
+  echo "fuzz: $fuzzer for up to ${secs} s from $seeds seeds${*:+ ($*)}"
   rc=0
   t0=$(date +%s)
   "build/fuzz/fuzz/$fuzzer" "${args[@]}" "$dir/corpus" >"$dir/log" 2>&1 || rc=$?
