@@ -96,7 +96,10 @@ std::optional<Message> parse(std::string_view line, std::string_view* why) {
   if (verb == "ERROR" || verb == "NOTICE") {
     m.verb = verb == "ERROR" ? Verb::error : Verb::notice;
     m.code = field(rest);
-    if (m.code.empty() || !valid_payload(rest)) return fail(why, "<code> <text> expected");
+    // The code is shown to users as is (Error::code(), baton-client's stderr),
+    // so it is held to the payload's rule, like the text after it.
+    if (m.code.empty() || !valid_payload(m.code) || !valid_payload(rest))
+      return fail(why, "<code> <text> expected");
     m.text = rest;
     return m;
   }

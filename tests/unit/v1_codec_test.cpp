@@ -144,6 +144,19 @@ TEST(V1Codec, BadLinesAreRefusedWithAReason) {
   EXPECT_FALSE(parse(std::string("SEND 1 a\x7fz", 10)));
 }
 
+// Found by fuzz/v1_codec_fuzz.cpp: the ERROR code was taken as is, so a
+// server could put NULs or a terminal escape into Error::code() and into
+// baton-client's message on stderr, while the text after it was checked.
+TEST(V1Codec, ErrorCodeHasNoControlCharacters) {
+  EXPECT_FALSE(parse(std::string("ERROR A\0B text", 14)));
+  EXPECT_FALSE(parse("ERROR \x1b[2J text"));
+  EXPECT_FALSE(parse("ERROR A\r text")) << "only a \\r that ends the line is tolerated";
+  EXPECT_FALSE(parse("ERROR A\x7f text"));
+  const auto m = parse("ERROR STALE_TURN turn 1 is not the current turn 2");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->code, "STALE_TURN");
+}
+
 TEST(LineReader, EverySplitPointYieldsTheSameLines) {
   const std::string stream = "GRANT 1 30000\nACK 1\nQUEUE 2\nEVENT 4 bob hi there\nBYE\n";
   const std::vector<std::string> want = {"GRANT 1 30000", "ACK 1", "QUEUE 2", "EVENT 4 bob hi there", "BYE"};
