@@ -4,6 +4,7 @@
 #include "server/asio.hpp"
 #include "server/stdout_sink.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 
@@ -16,6 +17,13 @@ namespace {
 
 bool g_json = false;
 std::shared_ptr<StdoutSink> g_sink;  // kept past spdlog::shutdown() for the final drain
+// The logger's thread pool, for the sink's hooks. Not a weak_ptr: a hook that
+// locked one on the pool's own worker could hold the last reference when
+// spdlog::shutdown() drops the registry's, and the pool's destructor would
+// then run on that worker, fail to join itself and std::terminate (seen once
+// under ASan). The pool is destroyed, and its worker joined, inside
+// spdlog::shutdown(); the pointer is cleared right after, before the final drain.
+std::atomic<spdlog::details::thread_pool*> g_pool{nullptr};
 
 std::string as_json(std::string_view level, nlohmann::json fields) {
   fields["level"] = level;
@@ -27,19 +35,18 @@ std::string as_json(std::string_view level, nlohmann::json fields) {
 void init_logging(bool json) {
   g_json = json;
   spdlog::init_thread_pool(8192, 1);  // slots are preallocated: 8192 x ~300 B; one worker (StdoutSink's contract)
-  // Weak: the registry owns the pool; these hooks must not keep it (and its thread) alive.
-  std::weak_ptr<spdlog::details::thread_pool> pool = spdlog::thread_pool();
+  g_pool.store(spdlog::thread_pool().get(), std::memory_order_release);
   StdoutSink::Hooks hooks;
   hooks.dropped_line = [json](std::uint64_t n) {
     const std::string msg = fmt::format("{} log lines dropped: stdout was blocked", n);
     return (json ? as_json("warn", {{"msg", msg}}) : "warning: " + msg) + "\n";
   };
-  hooks.more_queued = [pool] {
-    const auto p = pool.lock();
+  hooks.more_queued = [] {
+    auto* p = g_pool.load(std::memory_order_acquire);
     return p && p->queue_size() > 0;
   };
-  hooks.lost_upstream = [pool]() -> std::uint64_t {
-    const auto p = pool.lock();
+  hooks.lost_upstream = []() -> std::uint64_t {
+    auto* p = g_pool.load(std::memory_order_acquire);
     return p ? p->overrun_counter() : 0;
   };
   g_sink = std::make_shared<StdoutSink>(STDOUT_FILENO, std::move(hooks));
@@ -61,6 +68,7 @@ void flush_logs() { spdlog::default_logger()->flush(); }
 void shutdown_logging() {
   spdlog::default_logger()->flush();  // the worker counts queue overruns while the pool still exists
   spdlog::shutdown();                 // the worker writes what is queued (never blocking), then is joined
+  g_pool.store(nullptr, std::memory_order_release);
   if (g_sink) {
     // Now only this thread uses the sink. Wait a little for a slow reader,
     // but a stalled one must not keep us from exiting.
