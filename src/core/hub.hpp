@@ -119,6 +119,7 @@ class Hub {
   // Before anything that may grant: true if the next number is reserved;
   // otherwise the ring is paused and stalled until a reservation succeeds.
   bool guard(RingState& rs);
+  void stage_pending(RingState& rs);  // hands its pending send to the journal's batch
   void apply_pending(RingState& rs);
   void tell_ring(RingState& rs, std::string_view code, std::string_view text);
   void accept(RingState& rs, Participant& p, std::uint64_t turn, std::string_view payload);

@@ -79,10 +79,7 @@ bool Hub::reserve_for(RingState& rs) {
 void Hub::commit() {
   if (staged_.empty()) return;
   committing_.swap(staged_);  // both keep their capacity: no allocation per pass
-  for (RingState* rs : committing_) {
-    if (rs->sender == 0) continue;  // its sender left before the pass ended
-    journal_->stage_send(rs->name, rs->pending_turn, seats_.at(rs->sender).p->who().name, rs->pending);
-  }
+  for (RingState* rs : committing_) stage_pending(*rs);
   const bool ok = journal_->staged() == 0 || journal_->commit();
   // Applying one ring may make others leave (and be deleted); a ring still
   // waiting in this list is never deleted (staged), one done is not looked at again.
@@ -96,6 +93,11 @@ void Hub::commit() {
     maybe_retire(*rs);
   }
   committing_.clear();
+}
+
+void Hub::stage_pending(RingState& rs) {
+  if (rs.sender == 0) return;  // no send, or its sender left before the commit
+  journal_->stage_send(rs.name, rs.pending_turn, seats_.at(rs.sender).p->who().name, rs.pending);
 }
 
 void Hub::apply_pending(RingState& rs) {
@@ -137,10 +139,7 @@ void Hub::retry_stalled() {
   if (stalled_.empty()) return;
   std::vector<RingState*> batch;
   batch.swap(stalled_);
-  for (RingState* rs : batch) {
-    if (rs->sender != 0)
-      journal_->stage_send(rs->name, rs->pending_turn, seats_.at(rs->sender).p->who().name, rs->pending);
-  }
+  for (RingState* rs : batch) stage_pending(*rs);
   const bool ok = journal_->staged() == 0 || journal_->commit();
   for (RingState* rs : batch) {
     rs->stalled = false;
