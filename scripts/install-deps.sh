@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(cmake ninja-build g++ pkg-config python3
       libboost1.81-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
-      libgtest-dev libgmock-dev libbenchmark-dev
+      libgtest-dev libssl-dev openssl
       libhiredis-dev redis-server liburing-dev strace procps
       iproute2 iptables)
 missing=()

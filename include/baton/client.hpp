@@ -53,6 +53,18 @@ struct ClientOptions {
   std::string ring = "default"; // same charset as name; ignored by a legacy server
   Role role = Role::member;
   Protocol protocol = Protocol::automatic;
+  // The secret of an --auth-file grant, sent in HELLO ("" = none). Keep it out
+  // of argv (baton-client reads it from --token-file or BATON_TOKEN).
+  std::string token;
+  // TLS, for a server's --tls-port: the server's certificate is verified
+  // against tls_ca (a PEM file; empty: the system's trust store) and must name
+  // tls_server_name (empty: host). tls_cert/tls_key (PEM) are this client's
+  // own certificate, for servers that require one (--tls-client-ca).
+  bool tls = false;
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_server_name;
   // Bounds the TCP connect, then the wait for the server's greeting, then
   // (counted afresh) the wait for WELCOME after HELLO.
   std::chrono::milliseconds connect_timeout{5000};

@@ -20,11 +20,13 @@ enum class Closed : std::uint8_t {
   shutdown,       // the server drained
   refused,        // handshake refused: HELLO_TIMEOUT, BAD_FRAME, BAD_VERSION, LINE_TOO_LONG
   server_full,    // --max-clients reached or out of descriptors
+  auth,           // AUTH_FAILED or FORBIDDEN: at the handshake, or a grant withdrawn by a reload
+  quota,          // a per-address or per-ring bound (QUOTA)
   count_
 };
 
 inline constexpr std::array<std::string_view, static_cast<std::size_t>(Closed::count_)> kClosedNames = {
-    "bye", "peer_closed", "error", "slow_consumer", "idle", "turn_timeout", "shutdown", "refused", "server_full"};
+    "bye", "peer_closed", "error", "slow_consumer", "idle", "turn_timeout", "shutdown", "refused", "server_full", "auth", "quota"};
 
 using ClosedCounts = std::array<std::uint64_t, static_cast<std::size_t>(Closed::count_)>;
 

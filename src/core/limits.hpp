@@ -19,6 +19,8 @@ inline constexpr std::size_t kMaxLine = 4096;
 inline constexpr std::size_t kMaxLegacyMessage = 1024;
 // Longest ring or member name.
 inline constexpr std::size_t kMaxName = 64;
+// Longest secret a HELLO may carry (the 43 characters of --new-token fit many times).
+inline constexpr std::size_t kMaxTokenBytes = 256;
 
 // Names (rings, members) are short tokens so that they can never break a line,
 // a log line or a journal record: [A-Za-z0-9._-]{1,kMaxName}.

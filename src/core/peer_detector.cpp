@@ -54,7 +54,8 @@ PeerDetector::Verdict PeerDetector::on_v1(std::string_view bytes) {
   if (msg->verb != v1::Verb::hello) return Refuse{v1::code::bad_frame, "HELLO expected"};
   if (msg->number != static_cast<std::uint64_t>(kProtocolVersion))
     return Refuse{v1::code::bad_version, "this server speaks version " + std::to_string(kProtocolVersion)};
-  return Hello{msg->watcher, std::string(msg->ring), std::string(msg->name), std::string(lines_.pending())};
+  return Hello{msg->watcher, std::string(msg->ring), std::string(msg->name), std::string(msg->text),
+               std::string(lines_.pending())};
 }
 
 PeerDetector::Verdict PeerDetector::on_legacy(std::string_view bytes, bool more_coming) {

@@ -28,6 +28,7 @@ class PeerDetector {
     bool watcher = false;
     std::string ring;
     std::string name;
+    std::string token;     // HELLO's optional secret ("" if none); never logged
     std::string leftover;  // bytes after the HELLO line
   };
   struct Legacy {  // the seed's client answered the probe

@@ -27,6 +27,15 @@ void put_u64(std::string& out, std::uint64_t v) {
   out.append(b.data(), p);
 }
 
+// Printable ASCII without spaces: what baton-server --new-token makes
+// (base64url) and any operator-chosen secret that fits on the line.
+bool valid_token(std::string_view t) {
+  if (t.empty() || t.size() > kMaxTokenBytes) return false;
+  for (const char c : t)
+    if (c <= ' ' || c > '~') return false;
+  return true;
+}
+
 std::optional<Message> fail(std::string_view* why, std::string_view reason) {
   if (why) *why = reason;
   return std::nullopt;
@@ -70,8 +79,12 @@ std::optional<Message> parse(std::string_view line, std::string_view* why) {
     m.watcher = role == "watcher";
     m.ring = field(rest);
     m.name = field(rest);
-    if (!valid_name(m.ring) || !valid_name(m.name) || !done())
+    if (!valid_name(m.ring) || !valid_name(m.name))
       return fail(why, "ring and name must match [A-Za-z0-9._-]{1,64}");
+    if (!done()) {
+      m.text = field(rest);
+      if (!valid_token(m.text) || !done()) return fail(why, "a token is 1 to 256 printable characters, no spaces");
+    }
     return m;
   }
   if (verb == "WELCOME") {
@@ -153,10 +166,11 @@ void put_notice(std::string& out, std::string_view code, std::string_view text) 
   out.append("NOTICE ").append(code).append(" ").append(text);
   out += '\n';
 }
-void put_hello(std::string& out, bool watcher, std::string_view ring, std::string_view name) {
+void put_hello(std::string& out, bool watcher, std::string_view ring, std::string_view name, std::string_view token) {
   out += "HELLO ";
   put_u64(out, static_cast<std::uint64_t>(kProtocolVersion));
   out.append(watcher ? " watcher " : " member ").append(ring).append(" ").append(name);
+  if (!token.empty()) out.append(" ").append(token);
   out += '\n';
 }
 void put_send(std::string& out, std::uint64_t turn, std::string_view payload) {

@@ -25,7 +25,7 @@ enum class Verb : std::uint8_t {
   error,     // ERROR <code> <text>
   notice,    // NOTICE <code> <text>: news about the ring, never fatal
   // client -> server
-  hello,     // HELLO <version> <member|watcher> <ring> <name>
+  hello,     // HELLO <version> <member|watcher> <ring> <name> [<token>]
   send,      // SEND <turn> <payload>
   // either way
   ping,      // PING <token>
@@ -43,7 +43,7 @@ struct Message {
   std::string_view ring;      // HELLO, WELCOME
   std::string_view name;      // HELLO, WELCOME, EVENT
   std::string_view code;      // ERROR, NOTICE
-  std::string_view text;      // payload (SEND, EVENT), token (PING/PONG), text (ERROR)
+  std::string_view text;      // payload (SEND, EVENT), token (PING/PONG, HELLO's secret; may be empty), text (ERROR)
 };
 
 // Error codes the server sends in ERROR lines (docs/PROTOCOL.md).
@@ -58,6 +58,13 @@ inline constexpr std::string_view idle_timeout = "IDLE_TIMEOUT";
 inline constexpr std::string_view not_your_turn = "NOT_YOUR_TURN";
 inline constexpr std::string_view stale_turn = "STALE_TURN";
 inline constexpr std::string_view not_a_member = "NOT_A_MEMBER";
+// --auth-file: no token, or one the file does not know (also a wrong resume secret later)
+inline constexpr std::string_view auth_failed = "AUTH_FAILED";
+// a known credential without the role for this ring, a name its certificate
+// doesn't carry, a ring closed to legacy clients, or a grant withdrawn by a reload
+inline constexpr std::string_view forbidden = "FORBIDDEN";
+// a per-peer or per-ring bound (the text names its flag)
+inline constexpr std::string_view quota = "QUOTA";
 }  // namespace code
 
 // Codes of NOTICE lines: the ring's state changed for a reason the member
@@ -85,7 +92,9 @@ void put_event(std::string& out, std::uint64_t turn, std::string_view name, std:
 void put_shutdown(std::string& out);
 void put_error(std::string& out, std::string_view code, std::string_view text);
 void put_notice(std::string& out, std::string_view code, std::string_view text);
-void put_hello(std::string& out, bool watcher, std::string_view ring, std::string_view name);
+// token: the --auth-file secret, or empty for none.
+void put_hello(std::string& out, bool watcher, std::string_view ring, std::string_view name,
+               std::string_view token = {});
 void put_send(std::string& out, std::uint64_t turn, std::string_view payload);
 void put_ping(std::string& out, std::string_view token);
 void put_pong(std::string& out, std::string_view token);

@@ -26,6 +26,7 @@ TEST(V1Codec, EveryMessageRoundTrips) {
   o.clear();
   put_hello(o, false, "ring-1", "alice");
   EXPECT_EQ(o, "HELLO 1 member ring-1 alice\n");
+  EXPECT_TRUE(parse("HELLO 1 member ring-1 alice")->text.empty()) << "no token";
   l = line_of(o);
     m = parse(l);
   ASSERT_TRUE(m);
@@ -37,9 +38,18 @@ TEST(V1Codec, EveryMessageRoundTrips) {
   o.clear();
   put_hello(o, true, "r", "w");
   l = line_of(o);
-    m = parse(l);
+  m = parse(l);
   ASSERT_TRUE(m);
   EXPECT_TRUE(m->watcher);
+
+  o.clear();
+  put_hello(o, false, "r", "w", "s3cr3t_-+/=");
+  EXPECT_EQ(o, "HELLO 1 member r w s3cr3t_-+/=\n");
+  l = line_of(o);
+  m = parse(l);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->name, "w");
+  EXPECT_EQ(m->text, "s3cr3t_-+/=");
 
   o.clear();
   put_welcome(o, "r", "alice", 10000);
@@ -129,7 +139,8 @@ TEST(V1Codec, BadLinesAreRefusedWithAReason) {
       "HELLO 1 member r",                   // missing name
       "HELLO 1 player r n",                 // bad role
       "HELLO x member r n",                 // bad version
-      "HELLO 1 member r n extra",           // extra field
+      "HELLO 1 member r n tok extra",       // a field after the token
+      "HELLO 1 member r n \x7f",             // a token with a control character
       "HELLO 1 member r bad/name",          // bad name charset
       "BYE now",                            // BYE takes nothing
   };
@@ -139,6 +150,7 @@ TEST(V1Codec, BadLinesAreRefusedWithAReason) {
     EXPECT_FALSE(why.empty()) << l;
   }
   EXPECT_FALSE(parse("HELLO 1 member r " + std::string(65, 'n'))) << "names are at most 64 chars";
+  EXPECT_FALSE(parse("HELLO 1 member r n " + std::string(257, 't'))) << "tokens are at most 256 chars";
   EXPECT_TRUE(parse("HELLO 1 member r " + std::string(64, 'n')));
   EXPECT_FALSE(parse(std::string("SEND 1 a\x01z", 10))) << "control characters are refused";
   EXPECT_FALSE(parse(std::string("SEND 1 a\x7fz", 10)));
