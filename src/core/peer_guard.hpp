@@ -73,6 +73,11 @@ class PeerGuard {
   // max_tracked_addrs 0. hash_seed: a random number, so that no peer can
   // choose addresses that collide in the table.
   explicit PeerGuard(const Limits& limits, std::uint64_t hash_seed = 0);
+  // A copy's entries would point into the original's idle list.
+  PeerGuard(const PeerGuard&) = delete;
+  PeerGuard& operator=(const PeerGuard&) = delete;
+  PeerGuard(PeerGuard&&) = default;
+  PeerGuard& operator=(PeerGuard&&) = default;
 
   // A new connection from key. ok: it is counted (release() it when it
   // closes) and took a rate token; otherwise nothing is counted.
