@@ -40,10 +40,10 @@
 //   cert:ci.example.com member,watcher ci-*     # the CI runners
 //   sha256:97ea5d1fbfcf4ec1035d8d0d725ce78f469e2fd4246964f9f0a44dc5b6d620ee admin *  ops
 //
-// Why a plain SHA-256: tokens are 256-bit random secrets (new_token), so no
-// guess is cheap enough for a salt or a slow KDF to matter; those protect
-// low-entropy passwords, which are not accepted here, and would cost every
-// HELLO milliseconds of CPU.
+// Why a plain SHA-256: tokens are meant to be random secrets (new_token:
+// 256 bits), which no amount of guessing finds, salt or not. A salt or a slow
+// KDF protects low-entropy passwords, and would cost every HELLO milliseconds
+// of CPU. So a token must never be a password someone chose.
 //
 // Pure apart from load() (reads one file) and new_token() (OpenSSL's RNG).
 // Thread: an AuthTable is immutable once built: any thread may call its const

@@ -69,8 +69,9 @@ class PeerGuard {
 
   enum class Admit { ok, too_many_conns, too_fast };
 
-  // Throws std::invalid_argument for a negative or non-finite rate, or
-  // max_tracked_addrs 0. hash_seed: a random number, so that no peer can
+  // Throws std::invalid_argument for a rate that is negative, not finite or
+  // under one per hour (but not 0), a burst over 1,000,000, a negative
+  // duration, or max_tracked_addrs 0. hash_seed: a random number, so that no peer can
   // choose addresses that collide in the table.
   explicit PeerGuard(const Limits& limits, std::uint64_t hash_seed = 0);
   // A copy's entries would point into the original's idle list.
