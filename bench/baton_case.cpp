@@ -21,6 +21,7 @@ BatonServer start_baton(const CaseSpec& spec) {
                                 "--min-members", std::to_string(spec.min_members ? spec.min_members : spec.members),
                                 "--no-turn-log", "--max-clients", std::to_string(members + 100),
                                 "--turn-numbers", "counter"};  // grants are indexed by turn number
+  argv.insert(argv.end(), kNoQuotaFlags.begin(), kNoQuotaFlags.end());
   argv.insert(argv.end(), spec.server_flags.begin(), spec.server_flags.end());
   if (!spec.journal.empty()) argv.insert(argv.end(), {"--journal", spec.journal});
   BatonServer s;

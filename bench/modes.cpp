@@ -19,9 +19,10 @@ namespace baton::bench {
 
 IdleResult run_idle(const std::string& server_bin, std::size_t clients) {
   raise_fd_limit();
-  Child srv = spawn({server_bin, "--host", "127.0.0.1", "--port", "0", "--no-admin", "--min-members",
-                     "1000000", "--idle-timeout", "0", "--max-clients", std::to_string(clients + 100)},
-                    -1);
+  std::vector<std::string> argv{server_bin, "--host", "127.0.0.1", "--port", "0", "--no-admin", "--min-members",
+                                "1000000", "--idle-timeout", "0", "--max-clients", std::to_string(clients + 100)};
+  argv.insert(argv.end(), kNoQuotaFlags.begin(), kNoQuotaFlags.end());
+  Child srv = spawn(argv, -1);
   const int port = std::stoi(wait_for_log(srv, "listening on 127.0.0.1:", std::chrono::seconds(10)));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   IdleResult r;

@@ -57,6 +57,27 @@ void Hub::maybe_retire(RingState& rs) {
   if (rs.ring.size() != 0 || !rs.watchers.empty() || rs.staged || rs.stalled) return;
   floor_ = std::max(floor_, rs.ring.turn());
   rings_.erase(rings_.find(rs.name));
+  if (config_.rings_in_use) config_.rings_in_use->fetch_sub(1, std::memory_order_relaxed);
+}
+
+std::optional<std::string> Hub::over_quota(const Identity& who) {
+  const auto it = rings_.find(who.ring);
+  if (it == rings_.end()) {
+    // Reserve before creating: two shards racing for the last ring can't both win.
+    const std::size_t in_use = config_.rings_in_use ? config_.rings_in_use->fetch_add(1, std::memory_order_relaxed)
+                                                    : rings_.size();
+    if (in_use < config_.max_rings) return std::nullopt;
+    if (config_.rings_in_use) config_.rings_in_use->fetch_sub(1, std::memory_order_relaxed);
+    return fmt::format("at most {} rings on this server (--max-rings)", config_.max_rings);
+  }
+  const RingState& rs = *it->second;
+  if (who.watcher && rs.watchers.size() >= config_.max_watchers_per_ring)
+    return fmt::format("at most {} watchers in ring {} (--max-watchers-per-ring)", config_.max_watchers_per_ring,
+                       who.ring);
+  if (!who.watcher && rs.ring.size() >= config_.max_members_per_ring)
+    return fmt::format("at most {} members in ring {} (--max-members-per-ring)", config_.max_members_per_ring,
+                       who.ring);
+  return std::nullopt;
 }
 
 std::uint64_t Hub::turn_of(std::string_view ring) const {
@@ -66,6 +87,10 @@ std::uint64_t Hub::turn_of(std::string_view ring) const {
 
 void Hub::enter(Participant& p) {
   const Identity& who = p.who();
+  if (auto why = over_quota(who)) {
+    p.fail(v1::code::quota, *why, Closed::quota);
+    return;
+  }
   RingState& rs = ring_named(who.ring);
   if (!who.watcher && !rs.names.emplace(who.name, p.id()).second) {
     // A legacy peer is told nothing (its protocol has no error) and must not

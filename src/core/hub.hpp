@@ -16,10 +16,12 @@
 // Thread: one hub per shard, used by that shard's thread only.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -45,6 +47,13 @@ struct HubConfig {
   // microseconds (numbers then rise across restarts even without a journal),
   // or, when false, above the journal's floor only (1 on a fresh server).
   bool turns_from_clock = true;
+  // Quotas: a HELLO over one gets QUOTA. Rings are counted server-wide in
+  // rings_in_use, shared by every shard's hub and touched only when a ring
+  // is created or deleted (null: this hub counts alone).
+  std::size_t max_members_per_ring = SIZE_MAX;
+  std::size_t max_watchers_per_ring = SIZE_MAX;
+  std::size_t max_rings = SIZE_MAX;
+  std::atomic<std::size_t>* rings_in_use = nullptr;
   std::function<Clock::time_point()> now = [] { return Clock::now(); };
   std::function<std::uint64_t()> wall_micros;  // empty: the system clock
 };
@@ -114,6 +123,8 @@ class Hub {
   };
 
   RingState& ring_named(const std::string& name);
+  // Why who can't enter its ring now (a quota), or nullopt. Counts a new ring.
+  std::optional<std::string> over_quota(const Identity& who);
   void maybe_retire(RingState& rs);
   bool reserve_for(RingState& rs);
   // Before anything that may grant: true if the next number is reserved;

@@ -3,6 +3,8 @@
 #include <array>
 #include <charconv>
 
+#include "core/auth.hpp"
+
 namespace baton::v1 {
 namespace {
 
@@ -25,15 +27,6 @@ void put_u64(std::string& out, std::uint64_t v) {
   auto [p, ec] = std::to_chars(b.data(), b.data() + b.size(), v);
   (void)ec;
   out.append(b.data(), p);
-}
-
-// Printable ASCII without spaces: what baton-server --new-token makes
-// (base64url) and any operator-chosen secret that fits on the line.
-bool valid_token(std::string_view t) {
-  if (t.empty() || t.size() > kMaxTokenBytes) return false;
-  for (const char c : t)
-    if (c <= ' ' || c > '~') return false;
-  return true;
 }
 
 std::optional<Message> fail(std::string_view* why, std::string_view reason) {
@@ -83,7 +76,7 @@ std::optional<Message> parse(std::string_view line, std::string_view* why) {
       return fail(why, "ring and name must match [A-Za-z0-9._-]{1,64}");
     if (!done()) {
       m.text = field(rest);
-      if (!valid_token(m.text) || !done()) return fail(why, "a token is 1 to 256 printable characters, no spaces");
+      if (!auth::valid_token(m.text) || !done()) return fail(why, "a token is 1 to 256 printable characters, no spaces");
     }
     return m;
   }

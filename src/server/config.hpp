@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/limits.hpp"
@@ -51,6 +52,28 @@ struct ServerConfig {
   // microseconds (true), or above the journal's floor (false: 1 on a fresh
   // server without a journal, so numbers restart at 1 after a restart).
   bool turns_from_clock = true;
+
+  // --- who may connect and do what (docs/ARCHITECTURE.md, "Security model") ---
+  bool plain = true;                       // false (--no-plain): no plain TCP port, only --tls-port
+  std::optional<std::uint16_t> tls_port;   // TLS listener; 0: any free port (logged)
+  std::string tls_cert;                    // PEM certificate chain of the TLS listener
+  std::string tls_key;                     // PEM private key of it
+  std::string tls_client_ca;               // mutual TLS: client certificates must come from this CA
+  std::string auth_file;                   // tokens and their rights; empty: anyone may do anything
+  // The ring the seed's legacy clients (who can't present a token) join;
+  // empty: legacy clients are refused. Unset: "default" without --auth-file,
+  // none with one.
+  std::optional<std::string> legacy_ring;
+  std::size_t max_conns_per_addr = 128;    // connections at once from one address (IPv6: one /64); 0: no bound
+  double conn_rate_per_addr = 50;          // new connections per second from one address (bursts of twice that); 0: no bound
+  std::size_t max_members_per_ring = 256;  // members of one ring
+  std::size_t max_watchers_per_ring = 256; // watchers of one ring
+  std::size_t max_rings = 16384;           // rings on the server
+  milliseconds auth_fail_delay{250};       // an address's next verdicts wait this long per recent failed token
+  milliseconds auth_fail_delay_max{5000};  // ... but at most this long
+
+  // The legacy ring in effect (legacy_ring resolved against auth_file).
+  std::string effective_legacy_ring() const { return legacy_ring ? *legacy_ring : auth_file.empty() ? "default" : ""; }
 };
 
 }  // namespace baton::server

@@ -19,42 +19,70 @@ constexpr std::size_t kHandshakeReadBytes = 1024;
 }  // namespace
 
 Listener::Listener(asio::io_context& ctx, const ServerConfig& config, std::vector<std::unique_ptr<Shard>>& shards,
-                   std::atomic<std::size_t>& clients)
-    : ctx_(ctx), config_(config), shards_(shards), clients_(clients), acceptor_(ctx) {
-  const tcp::endpoint ep(asio::ip::make_address(config.host), config.port);
-  acceptor_.open(ep.protocol());
+                   std::atomic<std::size_t>& clients, Gate& gate)
+    : ctx_(ctx), config_(config), shards_(shards), clients_(clients), gate_(gate), acceptor_(ctx),
+      tls_acceptor_(ctx) {
+  if (config.tls_port) tls_ctx_ = make_tls_context({config.tls_cert, config.tls_key, config.tls_client_ca});
+  if (config.plain) port_ = open(acceptor_, config.port);
+  if (config.tls_port) tls_port_ = open(tls_acceptor_, *config.tls_port);
+}
+
+std::uint16_t Listener::open(tcp::acceptor& a, std::uint16_t port) {
+  const tcp::endpoint ep(asio::ip::make_address(config_.host), port);
+  a.open(ep.protocol());
   // A fixed port must be reusable at once after a restart (TIME_WAIT); an
   // ephemeral one must not be: with SO_REUSEADDR, bind(0) can fail with
   // EADDRINUSE while many connections linger in TIME_WAIT.
-  if (config.port != 0) acceptor_.set_option(tcp::acceptor::reuse_address(true));
-  acceptor_.bind(ep);
-  acceptor_.listen(asio::socket_base::max_listen_connections);
-  port_ = acceptor_.local_endpoint().port();
+  if (port != 0) a.set_option(tcp::acceptor::reuse_address(true));
+  a.bind(ep);
+  a.listen(asio::socket_base::max_listen_connections);
+  return a.local_endpoint().port();
 }
 
 void Listener::start() {
-  asio::co_spawn(ctx_,
-                 accept_each(
-                     acceptor_, "client port", [this](tcp::socket s) { on_accept(std::move(s)); },
-                     [this](int fd) { on_exhausted(fd); }),
-                 detached_logged);
+  auto exhausted = [this](int fd) { on_exhausted(fd); };
+  if (acceptor_.is_open())
+    asio::co_spawn(ctx_, accept_each(acceptor_, "client port", [this](tcp::socket s) { on_accept(std::move(s), false); },
+                                     exhausted),
+                   detached_logged);
+  if (tls_acceptor_.is_open())
+    asio::co_spawn(ctx_, accept_each(tls_acceptor_, "TLS port", [this](tcp::socket s) { on_accept(std::move(s), true); },
+                                     exhausted),
+                   detached_logged);
 }
 
 void Listener::stop() {
   stopped_ = true;
   boost::system::error_code ec;
   acceptor_.close(ec);
+  tls_acceptor_.close(ec);
 }
 
-void Listener::on_accept(tcp::socket sock) {
+void Listener::on_accept(tcp::socket sock, bool tls) {
+  // Admission before any handshake (Redis's acceptCommonHandler): a refused
+  // peer costs one write, never a TLS handshake.
+  std::string out;
   if (clients_.load(std::memory_order_relaxed) >= config_.max_clients) {
-    std::string out;
     v1::put_error(out, v1::code::server_full, fmt::format("at most {} clients", config_.max_clients));
     count(closed_, Closed::server_full);
     refuse_now(sock.release(), out);
     return;
   }
-  asio::co_spawn(ctx_, handshake(std::move(sock), Slot(clients_), next_id_++), detached_logged);
+  boost::system::error_code ec;
+  const auto remote = sock.remote_endpoint(ec);
+  if (ec) return;  // already gone
+  Peer peer{remote.address(), fmt::format("{}:{}", remote.address().to_string(), remote.port())};
+  if (auto r = gate_.admit(peer.address, Clock::now())) {
+    // Plain text even on the TLS port: no handshake is spent on a refusal.
+    v1::put_error(out, r->code, r->text);
+    count(closed_, r->why);
+    refuse_now(sock.release(), out);
+    return;
+  }
+  Slot slot(clients_);
+  slot.hold_address(gate_, peer.address);
+  Link link = tls ? Link(std::move(sock), *tls_ctx_) : Link(std::move(sock));
+  asio::co_spawn(ctx_, handshake(std::move(link), std::move(slot), next_id_++, std::move(peer)), detached_logged);
 }
 
 void Listener::on_exhausted(int fd) {
@@ -64,20 +92,35 @@ void Listener::on_exhausted(int fd) {
   refuse_now(fd, out);
 }
 
-asio::awaitable<void> Listener::handshake(tcp::socket sock, Slot slot, MemberId id) {
+asio::awaitable<void> Listener::handshake(Link link, Slot slot, MemberId id, Peer peer) {
+  const auto started = Clock::now();
+  asio::steady_timer timer(ctx_);
+  if (link.tls()) {
+    // A stalled TLS handshake costs a timer and a descriptor, never a thread,
+    // and ends with the hello timeout like a silent plain connection.
+    timer.expires_at(started + config_.hello_timeout);
+    auto r = co_await (link.handshake() || timer.async_wait(use_tuple));
+    if (r.index() == 1 || std::get<0>(r)) {
+      count(closed_, Closed::refused);
+      log_info(fmt::format("TLS handshake with {} failed: {}", peer.text,
+                           r.index() == 1 ? "timed out" : std::get<0>(r).message()));
+      link.close();
+      co_return;
+    }
+  }
   std::string greeting;
   v1::put_greeting(greeting);
-  auto [wec, wn] = co_await asio::async_write(sock, asio::buffer(greeting), use_tuple);
+  auto [wec, wn] = co_await link.write_all(asio::buffer(greeting));
   if (wec) co_return;
 
-  PeerDetector detector(config_.max_line, config_.legacy_after.count() > 0);
-  const auto started = Clock::now();
+  // The seed's client can't speak TLS, and is not probed where no ring would take it.
+  const bool legacy = !link.tls() && config_.legacy_after.count() > 0;
+  PeerDetector detector(config_.max_line, legacy);
   std::array<char, kHandshakeReadBytes> buf{};
-  asio::steady_timer timer(ctx_);
   for (;;) {
-    const bool quiet_phase = !detector.heard() && !detector.probed() && config_.legacy_after.count() > 0;
+    const bool quiet_phase = !detector.heard() && !detector.probed() && legacy;
     timer.expires_at(started + (quiet_phase ? config_.legacy_after : config_.hello_timeout));
-    auto result = co_await (sock.async_read_some(asio::buffer(buf), use_tuple) || timer.async_wait(use_tuple));
+    auto result = co_await (link.read_some(asio::buffer(buf)) || timer.async_wait(use_tuple));
     if (stopped_) co_return;
     PeerDetector::Verdict verdict;
     if (result.index() == 1) {
@@ -86,45 +129,92 @@ asio::awaitable<void> Listener::handshake(tcp::socket sock, Slot slot, MemberId 
     } else {
       auto [ec, n] = std::get<0>(result);
       if (ec || n == 0) co_return;  // gone before it said who it is
-      boost::system::error_code aec;
-      const bool more = n == buf.size() && sock.available(aec) > 0;
+      const bool more = n == buf.size() && link.available() > 0;
       verdict = detector.on_bytes(std::string_view(buf.data(), n), more);
     }
-    if (!co_await act(sock, std::move(verdict), slot, id)) co_return;
+    if (!co_await act(link, std::move(verdict), slot, id, peer)) co_return;
   }
 }
 
 // Carries out one verdict; false when the handshake is over.
-asio::awaitable<bool> Listener::act(tcp::socket& sock, PeerDetector::Verdict v, Slot& slot, MemberId id) {
+asio::awaitable<bool> Listener::act(Link& link, PeerDetector::Verdict v, Slot& slot, MemberId id, const Peer& peer) {
   if (std::holds_alternative<PeerDetector::NeedMore>(v)) co_return true;
   if (std::holds_alternative<PeerDetector::Probe>(v)) {
     // The seed's client compares each whole recv() with "GO"; the greeting
     // went 300 ms ago, so the two never share a read.
     std::string go;
     legacy::put_go(go);
-    auto [ec, n] = co_await asio::async_write(sock, asio::buffer(go), use_tuple);
+    auto [ec, n] = co_await link.write_all(asio::buffer(go));
     co_return !ec;
   }
   if (auto* r = std::get_if<PeerDetector::Refuse>(&v)) {
-    count(closed_, Closed::refused);
-    co_await refuse(std::move(sock), r->code, std::move(r->text));
+    Refusal no{r->code, std::move(r->text)};
+    co_await refuse_counted(link, std::move(no));
     co_return false;
   }
   if (auto* h = std::get_if<PeerDetector::Hello>(&v)) {
-    hand_off(sock, Handoff{-1, false, id, Identity{Wire::v1, h->watcher, std::move(h->ring), std::move(h->name)},
-                           std::move(h->leftover), std::nullopt, std::move(slot)});
+    // Every verdict on a credential from an address that recently guessed
+    // wrong waits, the right ones too: otherwise a guesser could just give
+    // up on slow answers.
+    if (gate_.auth_on()) {
+      const auto delay = gate_.failure_delay(peer.address, Clock::now());
+      if (delay.count() > 0) {
+        asio::steady_timer wait(ctx_, delay);
+        co_await wait.async_wait(use_tuple);
+        if (stopped_) co_return false;
+      }
+    }
+    std::optional<std::vector<std::string>> names;
+    if (link.tls() && !config_.tls_client_ca.empty()) names = peer_names(link.ssl());
+    auto verdict = gate_.check_hello(*h, names ? &*names : nullptr);
+    if (auto* no = std::get_if<Refusal>(&verdict)) {
+      log_info(fmt::format("{} refused: {} as {} of ring {}: {} {}", peer.text, h->name,
+                           h->watcher ? "watcher" : "member", h->ring, no->code, no->text));
+      if (no->failed_token) gate_.note_failure(peer.address, Clock::now());
+      co_await refuse_counted(link, std::move(*no));
+      co_return false;
+    }
+    // Built apart from the co_await: g++ 12 destroys a braced temporary in a
+    // co_await expression twice.
+    Handoff handoff{-1, false, {}, id, Identity{Wire::v1, h->watcher, std::move(h->ring), std::move(h->name)},
+                    std::move(h->leftover), std::nullopt, std::move(slot),
+                    std::move(std::get<Admitted>(verdict).credential)};
+    co_await hand_off(link, std::move(handoff));
     co_return false;
   }
   auto& l = std::get<PeerDetector::Legacy>(v);
-  hand_off(sock, Handoff{-1, false, id, Identity{Wire::legacy, false, "default", std::move(l.name)}, {},
-                         std::move(l.payload), std::move(slot)});
+  auto ring = gate_.check_legacy();
+  if (auto* no = std::get_if<Refusal>(&ring)) {
+    // It can't read an ERROR line: the log is where this shows.
+    log_info(fmt::format("{} refused: legacy client {}: {}", peer.text, l.name, no->text));
+    count(closed_, no->why);
+    link.close();
+    co_return false;
+  }
+  Handoff handoff{-1, false, {}, id, Identity{Wire::legacy, false, std::get<std::string>(ring), std::move(l.name)},
+                  {}, std::move(l.payload), std::move(slot), std::nullopt};
+  co_await hand_off(link, std::move(handoff));
   co_return false;
 }
 
-void Listener::hand_off(tcp::socket& sock, Handoff h) {
-  boost::system::error_code ec;
-  h.v6 = sock.local_endpoint(ec).address().is_v6();
-  h.fd = sock.release(ec);
+asio::awaitable<void> Listener::refuse_counted(Link& link, Refusal r) {
+  count(closed_, r.why);
+  co_await refuse(std::move(link), r.code, std::move(r.text));
+}
+
+asio::awaitable<void> Listener::hand_off(Link& link, Handoff h) {
+  auto released = link.release();
+  if (!released) {
+    // TLS records after the HELLO, before WELCOME: they can't move with the
+    // connection (docs/PROTOCOL.md asks clients to wait for WELCOME).
+    log_info(fmt::format("{} refused: TLS records after HELLO, before WELCOME", h.who.name));
+    Refusal no{v1::code::bad_frame, "over TLS, send nothing after HELLO until WELCOME"};
+    co_await refuse_counted(link, std::move(no));
+    co_return;
+  }
+  h.fd = released->fd;
+  h.v6 = released->v6;
+  h.ssl = std::move(released->ssl);
   Shard& owner = *shards_[std::hash<std::string>{}(h.who.ring) % shards_.size()];
   owner.adopt(std::move(h));
 }

@@ -8,6 +8,7 @@
 
 #include "core/duration.hpp"
 #include "core/journal_codec.hpp"
+#include "server/security_options.hpp"
 
 namespace baton::server {
 namespace {
@@ -96,6 +97,7 @@ std::optional<int> parse_options(int argc, char** argv, ServerConfig& c) {
   app.add_option("--journal-max-bytes", c.journal_max_bytes,
                  "All journal segments together; the oldest are removed beyond this")
       ->envname("BATON_JOURNAL_MAX_BYTES")->capture_default_str();
+  add_security_options(app, c);
   std::string format = c.log_json ? "json" : "text";
   app.add_option("--log-format", format, "Log lines as text or json")
       ->envname("BATON_LOG_FORMAT")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
@@ -107,6 +109,7 @@ std::optional<int> parse_options(int argc, char** argv, ServerConfig& c) {
     const int rc = app.exit(e);
     return rc == 0 ? EX_OK : EX_USAGE;
   }
+  if (auto rc = run_token_commands()) return rc;
   c.log_json = format == "json";
   c.turns_from_clock = numbering == "clock";
   c.log_turns = !quiet;
@@ -114,6 +117,10 @@ std::optional<int> parse_options(int argc, char** argv, ServerConfig& c) {
   if (c.legacy_after.count() > 0 && c.legacy_after >= c.hello_timeout) {
     // The probe would go out when the connection is already being refused.
     std::cerr << "baton-server: --legacy-after must be shorter than --hello-timeout (or 0: no legacy clients)\n";
+    return EX_USAGE;
+  }
+  if (auto why = security_usage_error(c)) {
+    std::cerr << "baton-server: " << *why << "\n";
     return EX_USAGE;
   }
   if (auto why = journal_usage_error(c)) {

@@ -47,6 +47,7 @@ Server::Server(ServerConfig config) : config_(std::move(config)) {
     log_warn(fmt::format("--heartbeat lowered to {} ms: --idle-timeout {} ms needs two heartbeats",
                          config_.heartbeat.count(), config_.idle_timeout.count()));
   }
+  gate_ = std::make_unique<Gate>(config_);  // reads --auth-file: a bad one stops us here
   unsigned n = config_.threads;
   if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
   // Recovery runs before any shard exists: no ring has a number yet.
@@ -58,9 +59,9 @@ Server::Server(ServerConfig config) : config_(std::move(config)) {
   for (unsigned i = 0; i < n; ++i) {
     std::unique_ptr<JournalPort> port;
     if (!journal.shards.empty()) port = std::move(journal.shards[i]);
-    shards_.push_back(std::make_unique<Shard>(config_, std::move(port), journal.floor, n));
+    shards_.push_back(std::make_unique<Shard>(config_, std::move(port), journal.floor, n, rings_in_use_));
   }
-  listener_ = std::make_unique<Listener>(shards_[0]->context(), config_, shards_, clients_);
+  listener_ = std::make_unique<Listener>(shards_[0]->context(), config_, shards_, clients_, *gate_);
   if (config_.admin) {
     const tcp::endpoint ep(asio::ip::make_address(config_.host), config_.admin_port);
     admin_ = std::make_unique<AdminHttp>(shards_[0]->context(), ep, [this] { return !draining_.load(); });
@@ -82,8 +83,13 @@ void Server::run(bool handle_signals) {
   }
   listener_->start();
   if (admin_) admin_->start();
-  log_info(fmt::format("baton-server listening on {}:{} ({} threads, min {} members)", config_.host, port(),
-                       shards_.size(), config_.min_members));
+  if (config_.plain)
+    log_info(fmt::format("baton-server listening on {}:{} ({} threads, min {} members)", config_.host, port(),
+                         shards_.size(), config_.min_members));
+  if (config_.tls_port)
+    log_info(fmt::format("TLS on {}:{}{}", config_.host, tls_port(),
+                         config_.tls_client_ca.empty() ? "" : " (client certificates required)"));
+  announce_security();
   if (admin_) log_info(fmt::format("admin HTTP on {}:{}", config_.host, admin_->port()));
   flush_logs();  // whoever waits for us to listen should not wait for the periodic flush
   std::vector<std::thread> threads;
@@ -101,13 +107,51 @@ void Server::wait_signal(asio::signal_set& signals) {
   signals.async_wait([this, &signals](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     if (sig == SIGHUP) {
-      log_info("signal SIGHUP: ignored (nothing to reload); SIGTERM drains");
+      reload();
       wait_signal(signals);
       return;
     }
     log_info(fmt::format("signal {}: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT"));
     begin_drain();
   });
+}
+
+// Says once, at start, what a stranger can do here.
+void Server::announce_security() const {
+  const std::string legacy = config_.effective_legacy_ring();
+  if (config_.auth_file.empty()) {
+    boost::system::error_code ec;
+    const auto host = asio::ip::make_address(config_.host, ec);
+    if (!ec && !host.is_loopback())
+      log_warn(fmt::format("no --auth-file: anyone who can reach {}:{} may join, watch and send in any ring",
+                           config_.host, config_.plain ? port() : tls_port()));
+  } else {
+    log_info(fmt::format("auth: {} grants from {}", gate_->table()->size(), config_.auth_file));
+  }
+  if (config_.plain && config_.legacy_after.count() > 0)
+    log_info(legacy.empty() ? std::string("legacy clients (the seed's client.py) are refused: no --legacy-ring")
+                            : fmt::format("legacy clients join ring {} without a token", legacy));
+}
+
+void Server::reload() {
+  log_info("signal SIGHUP: reloading the auth file and the TLS files");
+  if (!config_.auth_file.empty()) {
+    try {
+      auto table = gate_->reload();
+      for (auto& s : shards_) s->set_auth(table);
+      log_info(fmt::format("auth: {} grants from {}", table->size(), config_.auth_file));
+    } catch (const std::exception& e) {
+      log_warn(fmt::format("auth file not reloaded, the old one stays: {}", e.what()));
+    }
+  }
+  if (config_.tls_port) {
+    try {
+      listener_->set_tls(make_tls_context({config_.tls_cert, config_.tls_key, config_.tls_client_ca}));
+      log_info("TLS: certificate and key reloaded");
+    } catch (const std::exception& e) {
+      log_warn(fmt::format("TLS files not reloaded, the old ones stay: {}", e.what()));
+    }
+  }
 }
 
 void Server::stop() {

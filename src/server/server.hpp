@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "server/config.hpp"
+#include "server/gate.hpp"
 #include "server/journal_dir.hpp"
 #include "server/listener.hpp"
 #include "server/shard.hpp"
@@ -27,7 +28,8 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  std::uint16_t port() const { return listener_->port(); }
+  std::uint16_t port() const { return listener_->port(); }          // 0 with --no-plain
+  std::uint16_t tls_port() const { return listener_->tls_port(); }  // 0 without --tls-port
   std::uint16_t admin_port() const;
   // Runs until SIGTERM/SIGINT (when handle_signals) or stop(), then drains.
   void run(bool handle_signals = true);
@@ -39,12 +41,16 @@ class Server {
  private:
   void begin_drain();
   void wait_signal(asio::signal_set& signals);
+  void reload();
+  void announce_security() const;  // SIGHUP: --auth-file and the TLS files, each kept as it was if the new one is unusable
 
   ServerConfig config_;
   std::optional<DirLock> journal_lock_;  // --journal: held until the server is gone
   // Before shards_: the Slots inside sessions and handshakes count down on it
   // while the shards are destroyed.
   std::atomic<std::size_t> clients_{0};
+  std::unique_ptr<Gate> gate_;  // before shards_ too: Slots release into it
+  std::atomic<std::size_t> rings_in_use_{0};  // --max-rings, across shards
   std::vector<std::unique_ptr<Shard>> shards_;
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<AdminHttp> admin_;

@@ -7,24 +7,25 @@
 
 namespace baton::server {
 
-Session::Session(Shard& shard, tcp::socket socket, Slot slot, MemberId id, Identity who, std::string leftover,
-                 std::optional<std::string> legacy_first)
-    : shard_(shard), socket_(std::move(socket)), slot_(std::move(slot)), id_(id), who_(std::move(who)),
-      leftover_(std::move(leftover)), legacy_first_(std::move(legacy_first)), lines_(shard.config().max_line),
-      last_heard_(Clock::now()) {
+Session::Session(Shard& shard, Link link, Slot slot, MemberId id, Identity who, std::string leftover,
+                 std::optional<std::string> legacy_first, std::optional<auth::Credential> credential)
+    : shard_(shard), link_(std::move(link)), slot_(std::move(slot)), id_(id), who_(std::move(who)),
+      leftover_(std::move(leftover)), legacy_first_(std::move(legacy_first)), credential_(std::move(credential)),
+      lines_(shard.config().max_line), last_heard_(Clock::now()) {
   boost::system::error_code ec;
-  socket_.set_option(tcp::no_delay(true), ec);  // a turn is a small message that must leave now
+  auto& sock = link_.socket();
+  sock.set_option(tcp::no_delay(true), ec);  // a turn is a small message that must leave now
   // The kernel would grow a non-reading peer's send buffer to megabytes
   // (tcp_wmem), memory no flag of ours bounds; held here instead, unsent bytes
   // count against --max-queued and --max-queued-total.
-  socket_.set_option(asio::socket_base::send_buffer_size(kSocketSendBufferBytes), ec);
-  socket_.non_blocking(true, ec);               // flush() writes directly, without a wake-up
+  sock.set_option(asio::socket_base::send_buffer_size(kSocketSendBufferBytes), ec);
+  sock.non_blocking(true, ec);               // flush() writes directly, without a wake-up
 }
 
 void Session::start() {
   // A read loop that throws is a bug of ours: log it and let the peer go, so
   // that its seat is not held by a connection nobody reads any more.
-  asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->read_loop(); },
+  asio::co_spawn(link_.socket().get_executor(), [self = shared_from_this()] { return self->read_loop(); },
                  [self = shared_from_this()](std::exception_ptr e) {
                    if (!e) return;
                    log_coroutine_exception(e);
@@ -40,14 +41,13 @@ asio::awaitable<void> Session::read_loop() {
     on_bytes(std::exchange(leftover_, {}));
     shard_.flush_dirty();
   }
-  while (socket_.is_open()) {
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(rbuf_), use_tuple);
+  while (link_.is_open()) {
+    auto [ec, n] = co_await link_.read_some(asio::buffer(rbuf_));
     if (ec || n == 0) break;
     last_heard_ = Clock::now();
     if (ended_) continue;  // lingering after an error: discard until the peer closes
     if (suspended_) shard_.hub().resume(*this);  // any byte shows a revoked member is alive
-    boost::system::error_code aec;
-    more_coming_ = n == rbuf_.size() && socket_.available(aec) > 0;
+    more_coming_ = n == rbuf_.size() && link_.available() > 0;
     on_bytes(std::string_view(rbuf_.data(), n));
     shard_.flush_dirty();
   }
@@ -167,7 +167,7 @@ void Session::drop_slow(std::string_view why) {
 }
 
 void Session::sync_queued() {
-  const std::size_t now = socket_.is_open() ? out_.size() + sending_.size() : 0;
+  const std::size_t now = link_.is_open() ? out_.size() + sending_.size() : 0;
   if (now == queued_) return;
   shard_.account_queued(static_cast<std::ptrdiff_t>(now) - static_cast<std::ptrdiff_t>(queued_));
   queued_ = now;
@@ -177,14 +177,14 @@ void Session::sync_queued() {
 }
 
 void Session::write_out() {
-  if (out_.empty() || !socket_.is_open()) return;
+  if (out_.empty() || !link_.is_open()) return;
   if (out_.size() + sending_.size() > shard_.config().max_queued) {
     drop_slow(fmt::format("more than {} bytes unread", shard_.config().max_queued));
     return;
   }
   if (writing_) return;  // write_loop() takes what was added
   boost::system::error_code ec;
-  const std::size_t n = socket_.write_some(asio::buffer(out_), ec);
+  const std::size_t n = link_.try_write(asio::buffer(out_), ec);
   if (ec && ec != asio::error::would_block) {
     out_.clear();
     close();  // the reader sees the error and leaves the ring
@@ -196,14 +196,14 @@ void Session::write_out() {
     return;
   }
   writing_ = true;
-  asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->write_loop(); },
+  asio::co_spawn(link_.socket().get_executor(), [self = shared_from_this()] { return self->write_loop(); },
                  detached_logged);
 }
 
 asio::awaitable<void> Session::write_loop() {
-  while (!out_.empty() && socket_.is_open()) {
+  while (!out_.empty() && link_.is_open()) {
     sending_.swap(out_);
-    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(sending_), use_tuple);
+    auto [ec, n] = co_await link_.write_all(asio::buffer(sending_));
     sending_.clear();
     if (ec) {
       out_.clear();
@@ -244,20 +244,15 @@ void Session::end(Closed why) {
 void Session::half_close() {
   // FIN after the last byte we owe, then keep reading so that unread input
   // does not turn our close into a reset that could swallow the ERROR line.
-  boost::system::error_code ec;
   if (who_.wire == Wire::legacy) {
     close();  // the seed's client has nothing to read; just go
     return;
   }
-  socket_.shutdown(tcp::socket::shutdown_send, ec);
+  link_.shutdown_send();
 }
 
 void Session::close() {
-  boost::system::error_code ec;
-  if (socket_.is_open()) {
-    socket_.shutdown(tcp::socket::shutdown_both, ec);
-    socket_.close(ec);
-  }
+  link_.close();
   sync_queued();
 }
 

@@ -13,12 +13,14 @@
 #include <string>
 #include <string_view>
 
+#include "core/auth.hpp"
 #include "core/legacy_codec.hpp"
 #include "core/participant.hpp"
 #include "core/ring.hpp"
 #include "core/v1_codec.hpp"
 #include "server/asio.hpp"
 #include "core/close_reason.hpp"
+#include "server/link.hpp"
 #include "server/slot.hpp"
 
 namespace baton::server {
@@ -34,13 +36,15 @@ inline constexpr int kSocketSendBufferBytes = 64 * 1024;
 
 class Session final : public Participant, public std::enable_shared_from_this<Session> {
  public:
-  Session(Shard& shard, tcp::socket socket, Slot slot, MemberId id, Identity who, std::string leftover,
-          std::optional<std::string> legacy_first);
+  Session(Shard& shard, Link link, Slot slot, MemberId id, Identity who, std::string leftover,
+          std::optional<std::string> legacy_first, std::optional<auth::Credential> credential);
 
   void start();  // spawns the reader; the shard already registered us
 
   MemberId id() const noexcept override { return id_; }
   const Identity& who() const noexcept override { return who_; }
+  // The --auth-file grant it joined on; none on an open server and for legacy clients.
+  const std::optional<auth::Credential>& credential() const noexcept { return credential_; }
   Clock::time_point last_heard() const noexcept { return last_heard_; }
   Clock::time_point last_pinged() const noexcept { return last_pinged_; }
   // Set once fail()/shutdown_notice()/BYE ended the conversation; the shard
@@ -90,12 +94,13 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   void end(Closed why);
 
   Shard& shard_;
-  tcp::socket socket_;
+  Link link_;
   Slot slot_;
   MemberId id_;
   Identity who_;
   std::string leftover_;        // bytes read by the handshake after HELLO
   std::optional<std::string> legacy_first_;
+  std::optional<auth::Credential> credential_;
   v1::LineReader lines_;
   legacy::MessageReader legacy_;
   std::string out_;             // delivered, not yet written

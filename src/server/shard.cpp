@@ -26,8 +26,12 @@ std::chrono::milliseconds sweep_period(const ServerConfig& c) {
   return std::max(p, std::chrono::milliseconds(kSweepEveryMin));
 }
 
-HubConfig hub_config(const ServerConfig& c) {
+HubConfig hub_config(const ServerConfig& c, std::atomic<std::size_t>& rings_in_use) {
   HubConfig h;
+  h.max_members_per_ring = c.max_members_per_ring;
+  h.max_watchers_per_ring = c.max_watchers_per_ring;
+  h.max_rings = c.max_rings;
+  h.rings_in_use = &rings_in_use;
   h.min_members = c.min_members;
   h.turn_timeout = c.turn_timeout;
   h.legacy_silence = c.idle_timeout;
@@ -39,8 +43,9 @@ HubConfig hub_config(const ServerConfig& c) {
 
 }  // namespace
 
-Shard::Shard(const ServerConfig& config, std::unique_ptr<JournalPort> journal, std::uint64_t floor, unsigned shards)
-    : config_(config), journal_(std::move(journal)), hub_(hub_config(config), *this, journal_.get(), floor),
+Shard::Shard(const ServerConfig& config, std::unique_ptr<JournalPort> journal, std::uint64_t floor, unsigned shards,
+             std::atomic<std::size_t>& rings_in_use)
+    : config_(config), journal_(std::move(journal)), hub_(hub_config(config, rings_in_use), *this, journal_.get(), floor),
       queued_budget_bytes_(static_cast<std::ptrdiff_t>(config.max_queued_total / std::max(1u, shards))) {}
 
 void Shard::info(std::string_view line) { log_info(line); }
@@ -63,12 +68,28 @@ void Shard::adopt(Handoff h) {
       ::close(h.fd);
       return;
     }
-    auto s = std::make_shared<Session>(*this, std::move(sock), std::move(h.slot), h.id, std::move(h.who),
-                                       std::move(h.leftover), std::move(h.legacy_first));
+    Link link = h.ssl ? Link(std::move(sock), std::move(h.ssl)) : Link(std::move(sock));
+    auto s = std::make_shared<Session>(*this, std::move(link), std::move(h.slot), h.id, std::move(h.who),
+                                       std::move(h.leftover), std::move(h.legacy_first), std::move(h.credential));
     sessions_.emplace(h.id, s);
     if (draining_) s->shutdown_notice();
     else hub_.enter(*s);
     s->start();
+    flush_dirty();
+  });
+}
+
+void Shard::set_auth(std::shared_ptr<const auth::AuthTable> table) {
+  asio::post(ctx_, [this, table = std::move(table)] {
+    std::vector<std::shared_ptr<Session>> withdrawn;
+    for (auto& [id, s] : sessions_) {
+      const auto& cred = s->credential();
+      if (!cred || s->ended()) continue;
+      if (!table->allows(*cred, s->who().ring, s->who().watcher)) withdrawn.push_back(s);
+    }
+    for (auto& s : withdrawn)
+      s->fail(v1::code::forbidden,
+              fmt::format("your grant for ring {} was withdrawn (auth file reloaded)", s->who().ring), Closed::auth);
     flush_dirty();
   });
 }

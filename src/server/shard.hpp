@@ -15,11 +15,13 @@
 #include <vector>
 
 #include "core/close_reason.hpp"
+#include "core/auth.hpp"
 #include "core/hub.hpp"
 #include "core/journal_port.hpp"
 #include "server/asio.hpp"
 #include "server/config.hpp"
 #include "server/session.hpp"
+#include "server/tls_context.hpp"
 
 namespace baton::server {
 
@@ -27,17 +29,21 @@ namespace baton::server {
 struct Handoff {
   int fd = -1;
   bool v6 = false;
+  SslHandle ssl;  // TLS: the connection's state after its handshake; null: plain
   MemberId id = 0;
   Identity who;
   std::string leftover;                     // v1: bytes read after the HELLO line
   std::optional<std::string> legacy_first;  // legacy: its answer to the probe, sent at its first turn
   Slot slot;
+  std::optional<auth::Credential> credential;  // the grant it joined on (--auth-file); checked again on reload
 };
 
 class Shard final : private HubLog {
  public:
   // journal: null without --journal. floor: no number at or below it is granted.
-  Shard(const ServerConfig& config, std::unique_ptr<JournalPort> journal, std::uint64_t floor, unsigned shards);
+  // rings_in_use: the server-wide ring count of --max-rings, shared by every shard.
+  Shard(const ServerConfig& config, std::unique_ptr<JournalPort> journal, std::uint64_t floor, unsigned shards,
+        std::atomic<std::size_t>& rings_in_use);
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
 
@@ -51,6 +57,9 @@ class Shard final : private HubLog {
   void adopt(Handoff h);
   // Any thread: SHUTDOWN to every client; stop once they left or drain_timeout passed.
   void drain();
+  // Any thread: a reloaded --auth-file. Sessions whose grant no longer holds
+  // are closed with FORBIDDEN; the others carry on.
+  void set_auth(std::shared_ptr<const auth::AuthTable> table);
   // Read only after this shard's thread has stopped.
   const ClosedCounts& closed() const { return closed_; }
 

@@ -32,8 +32,9 @@ class Member(threading.Thread):
     Payloads are `p<turn>`, so each acked send has exactly one log line to find."""
 
     def __init__(self, port, name, ring="default", host="127.0.0.1", interval=0.0, count=None,
-                 payload=None, ping_every=0.15):
+                 payload=None, ping_every=0.15, token=None, tls=None):
         super().__init__(daemon=True, name=f"member-{name}")
+        self.token, self.tls = token, tls
         self.port, self.host, self.name, self.ring = port, host, name, ring
         self.interval, self.count, self.ping_every = interval, count, ping_every
         self.payload = payload or (lambda turn: f"p{turn}")
@@ -53,8 +54,8 @@ class Member(threading.Thread):
         pending = None  # (turn, payload) sent, not yet acked
         peer = None
         try:
-            peer = Peer(self.port, self.host)
-            v1_hello(peer, "member", self.ring, self.name)
+            peer = Peer(self.port, self.host, tls=self.tls)
+            v1_hello(peer, "member", self.ring, self.name, token=self.token)
             self.joined.set()
             while not self._halt.is_set():
                 if self.count is not None and len(self.acks) >= self.count:
@@ -116,8 +117,9 @@ class Member(threading.Thread):
 class Watcher(threading.Thread):
     """An honest v1 watcher: records every EVENT, answers PINGs, pings when quiet."""
 
-    def __init__(self, port, name, ring="default", host="127.0.0.1", ping_every=0.15):
+    def __init__(self, port, name, ring="default", host="127.0.0.1", ping_every=0.15, token=None, tls=None):
         super().__init__(daemon=True, name=f"watcher-{name}")
+        self.token, self.tls = token, tls
         self.port, self.host, self.name, self.ring, self.ping_every = port, host, name, ring, ping_every
         self.events = []  # (turn, name, payload bytes)
         self.dropped = False
@@ -130,8 +132,8 @@ class Watcher(threading.Thread):
         peer = None
         last_write = time.monotonic()
         try:
-            peer = Peer(self.port, self.host)
-            v1_hello(peer, "watcher", self.ring, self.name)
+            peer = Peer(self.port, self.host, tls=self.tls)
+            v1_hello(peer, "watcher", self.ring, self.name, token=self.token)
             self.joined.set()
             while not self._halt.is_set():
                 line = peer.read_line(0.05)

@@ -12,6 +12,7 @@ import select
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -27,12 +28,19 @@ from fl_plumbing import _child_setup  # noqa: F401
 class Peer:
     """A raw TCP connection with deadlines on every read."""
 
-    def __init__(self, port, host="127.0.0.1", rcvbuf=None, timeout=3.0):
+    def __init__(self, port, host="127.0.0.1", rcvbuf=None, timeout=3.0, tls=None, server_hostname="localhost",
+                 source=None):
+        """tls: an ssl.SSLContext to speak TLS with (the handshake is done here);
+        source: the local address to connect from (e.g. 127.0.0.2, another "host")."""
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if rcvbuf:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        if source:
+            self.sock.bind((source, 0))
         self.sock.settimeout(timeout)
         self.sock.connect((host, port))
+        if tls is not None:
+            self.sock = tls.wrap_socket(self.sock, server_hostname=server_hostname)
         self.buf = b""
         self.eof = False
 
@@ -53,6 +61,9 @@ class Peer:
         except (ConnectionResetError, BrokenPipeError) as e:
             self.eof = True
             raise Closed(f"reset: {e}")
+        except ssl.SSLError as e:  # e.g. EOF without close_notify: the server closed
+            self.eof = True
+            raise Closed(f"TLS: {e}")
         if not chunk:
             self.eof = True
             raise Closed("EOF")
@@ -136,12 +147,12 @@ class Peer:
             pass
 
 
-def v1_hello(peer, role, ring, name, timeout=5.0):
+def v1_hello(peer, role, ring, name, timeout=5.0, token=None):
     """Greeting, HELLO, WELCOME. A `GO` probe before WELCOME is tolerated (slow links)."""
     greet = peer.read_line(timeout)
     if greet != b"BATON 1":
         raise AssertionError(f"expected greeting BATON 1, got {greet!r}")
-    peer.send(f"HELLO 1 {role} {ring} {name}\n")
+    peer.send(f"HELLO 1 {role} {ring} {name}" + (f" {token}" if token else "") + "\n")
     line = peer.read_line(timeout)
     while line is not None and line.startswith(b"GO"):
         line = line[2:] or peer.read_line(timeout)
