@@ -32,9 +32,9 @@ class Member(threading.Thread):
     Payloads are `p<turn>`, so each acked send has exactly one log line to find."""
 
     def __init__(self, port, name, ring="default", host="127.0.0.1", interval=0.0, count=None,
-                 payload=None, ping_every=0.15, token=None, tls=None):
+                 payload=None, ping_every=0.15, token=None, tls=None, source=None):
         super().__init__(daemon=True, name=f"member-{name}")
-        self.token, self.tls = token, tls
+        self.token, self.tls, self.source = token, tls, source
         self.port, self.host, self.name, self.ring = port, host, name, ring
         self.interval, self.count, self.ping_every = interval, count, ping_every
         self.payload = payload or (lambda turn: f"p{turn}")
@@ -54,7 +54,7 @@ class Member(threading.Thread):
         pending = None  # (turn, payload) sent, not yet acked
         peer = None
         try:
-            peer = Peer(self.port, self.host, tls=self.tls)
+            peer = Peer(self.port, self.host, tls=self.tls, source=self.source)
             v1_hello(peer, "member", self.ring, self.name, token=self.token)
             self.joined.set()
             while not self._halt.is_set():
