@@ -103,8 +103,8 @@ void Hub::enter(Participant& p) {
   p.deliver_welcome(ms(config_.heartbeat));
   if (rs.stalled) p.deliver_notice(v1::notice::journal_stalled, "the server cannot write its journal");
   p.ready();
-  log_.info(fmt::format("{} joined ring {} as {} ({})", who.name, who.ring, who.watcher ? "watcher" : "member",
-                        who.wire == Wire::v1 ? "v1" : "legacy"));
+  log_.info(fmt::format("{} joined ring {} as {} ({}{}{})", who.name, who.ring, who.watcher ? "watcher" : "member",
+                        who.wire == Wire::v1 ? "v1" : "legacy", who.peer.empty() ? "" : " from ", who.peer));
   if (who.watcher) {
     rs.watchers.push_back(&p);
     return;

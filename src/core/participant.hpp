@@ -26,6 +26,7 @@ struct Identity {
   bool watcher = false;
   std::string ring = "default";
   std::string name;  // legacy: fixed by its answer to the probe
+  std::string peer;  // "address:port", for the log ("" in tests)
 };
 
 class Participant {

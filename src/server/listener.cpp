@@ -176,7 +176,7 @@ asio::awaitable<bool> Listener::act(Link& link, PeerDetector::Verdict v, Slot& s
     }
     // Built apart from the co_await: g++ 12 destroys a braced temporary in a
     // co_await expression twice.
-    Handoff handoff{-1, false, {}, id, Identity{Wire::v1, h->watcher, std::move(h->ring), std::move(h->name)},
+    Handoff handoff{-1, false, {}, id, Identity{Wire::v1, h->watcher, std::move(h->ring), std::move(h->name), peer.text},
                     std::move(h->leftover), std::nullopt, std::move(slot),
                     std::move(std::get<Admitted>(verdict).credential)};
     co_await hand_off(link, std::move(handoff));
@@ -191,7 +191,7 @@ asio::awaitable<bool> Listener::act(Link& link, PeerDetector::Verdict v, Slot& s
     link.close();
     co_return false;
   }
-  Handoff handoff{-1, false, {}, id, Identity{Wire::legacy, false, std::get<std::string>(ring), std::move(l.name)},
+  Handoff handoff{-1, false, {}, id, Identity{Wire::legacy, false, std::get<std::string>(ring), std::move(l.name), peer.text},
                   {}, std::move(l.payload), std::move(slot), std::nullopt};
   co_await hand_off(link, std::move(handoff));
   co_return false;

@@ -159,7 +159,7 @@ void Session::flush() {
 void Session::drop_slow(std::string_view why) {
   // A peer that does not read must not grow our memory: drop it. No ERROR:
   // it would queue behind everything the peer is not reading.
-  log_info(fmt::format("{} dropped: {}", who_.name, why));
+  log_info(fmt::format("{} ({}) dropped: {}", who_.name, who_.peer, why));
   out_.clear();
   if (!ended_) end(Closed::slow_consumer);
   shard_.hub().leave(*this);
@@ -222,7 +222,7 @@ void Session::fail(std::string_view code, std::string_view text, Closed why) {
   end(why);
   shard_.hub().leave(*this);  // the others carry on at once
   if (who_.wire == Wire::v1) v1::put_error(out_, code, text);
-  log_info(fmt::format("{} dropped: {} {}", who_.name, code, text));
+  log_info(fmt::format("{} ({}) dropped: {} {}", who_.name, who_.peer, code, text));
   flush();
   if (!writing_) half_close();
 }
