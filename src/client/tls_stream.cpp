@@ -133,6 +133,7 @@ void TlsStream::set_expected_name(const std::string& name) {
 
 void TlsStream::handshake(int fd, const std::string& peer, std::chrono::milliseconds timeout) {
   fd_ = fd;
+  peer_ = peer;
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   BIO* bio = new_socket_bio(fd);
   if (bio == nullptr) throw std::runtime_error("TLS: cannot create a BIO: " + queued_reason());
@@ -182,6 +183,7 @@ bool TlsStream::read_some(std::string& out, std::chrono::milliseconds timeout) {
     const int n = SSL_read(ssl_.get(), buf.data(), static_cast<int>(buf.size()));
     if (n > 0) {
       out.append(buf.data(), static_cast<std::size_t>(n));
+      heard_ = true;
       return true;
     }
     const int err = SSL_get_error(ssl_.get(), n);
@@ -193,6 +195,8 @@ bool TlsStream::read_some(std::string& out, std::chrono::milliseconds timeout) {
     }
     if (err == SSL_ERROR_ZERO_RETURN) throw Error(Error::Kind::closed, "", "the server closed the connection");
     broken_ = true;
+    if (err == SSL_ERROR_SSL && !heard_)
+      throw Error(Error::Kind::unavailable, "", "TLS handshake with " + peer_ + " failed: " + failure(err));
     throw Error(Error::Kind::closed, "", "connection lost (TLS): " + failure(err));
   }
 }

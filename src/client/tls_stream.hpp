@@ -39,7 +39,9 @@ class TlsStream {
 
   // As Connection's: false if no data came within timeout; Error{closed} at
   // the end of the stream (close_notify, or the server just closing TCP) or on
-  // an error.
+  // an error. Error{unavailable} for a TLS alert before any data: with TLS 1.3
+  // the server checks our certificate after our side of the handshake is done,
+  // and a refusal arrives as the first read.
   bool read_some(std::string& out, std::chrono::milliseconds timeout);
   void write_all(std::string_view bytes);
   std::string drain(std::size_t max_bytes);
@@ -62,8 +64,10 @@ class TlsStream {
   std::unique_ptr<SSL_CTX, FreeCtx> ctx_;
   std::unique_ptr<SSL, FreeSsl> ssl_;
   std::string name_;  // what the server's certificate must name
+  std::string peer_;  // host:port, for messages
   int fd_ = -1;
   bool established_ = false;  // the handshake completed
+  bool heard_ = false;        // application data arrived
   bool broken_ = false;       // a fatal error: OpenSSL forbids close_notify after it
 };
 
