@@ -50,7 +50,7 @@ std::optional<int> parse_options(int argc, char** argv, CliOptions& o) {
       ->envname("BATON_INTERVAL")->capture_default_str();
   std::string connect_timeout = "5s";
   app.add_option("--connect-timeout", connect_timeout,
-                 "Bound on connecting, then on each handshake step (greeting; WELCOME after HELLO)")
+                 "Bound on connecting, then on each handshake step (TLS; greeting; WELCOME after HELLO)")
       ->envname("BATON_CONNECT_TIMEOUT")->capture_default_str();
   app.add_option("--count", o.count, "Take this many turns, then leave and exit 0 (0 = forever)")
       ->envname("BATON_COUNT")->capture_default_str();
@@ -65,18 +65,18 @@ std::optional<int> parse_options(int argc, char** argv, CliOptions& o) {
       ->envname("BATON_TOKEN");
   std::string token_file;
   app.add_option("--token-file", token_file, "Read the token from the first line of FILE")
-      ->envname("BATON_TOKEN_FILE");
+      ->envname("BATON_TOKEN_FILE")->type_name("FILE");
   app.add_flag("--tls", o.client.tls, "Connect with TLS 1.2+ (a server's --tls-port); implies --protocol v1")
       ->envname("BATON_TLS");
-  app.add_option("--ca", o.client.tls_ca, "PEM file of the CA(s) to verify the server with (default: the system's)")
+  app.add_option("--ca", o.client.tls_ca, "With --tls: PEM CA(s) that verify the server (default: the system's store)")
       ->envname("BATON_CA")->check(CLI::ExistingFile);
-  app.add_option("--cert", o.client.tls_cert, "PEM certificate to present, for servers that require one (needs --key)")
+  app.add_option("--cert", o.client.tls_cert, "With --tls: PEM certificate to present, for servers that require one")
       ->envname("BATON_CERT")->check(CLI::ExistingFile);
-  app.add_option("--key", o.client.tls_key, "PEM private key of --cert (no passphrase)")
+  app.add_option("--key", o.client.tls_key, "With --cert: its PEM private key (no passphrase)")
       ->envname("BATON_KEY")->check(CLI::ExistingFile);
   app.add_option("--server-name", o.client.tls_server_name,
-                 "Name the server's certificate must carry, also sent as SNI (default: --host)")
-      ->envname("BATON_SERVER_NAME");
+                 "With --tls: the name the server's certificate must carry, also sent as SNI (default: --host)")
+      ->envname("BATON_SERVER_NAME")->type_name("NAME");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
