@@ -23,7 +23,7 @@ using clock_type = std::chrono::steady_clock;
 
 // One whole TLS record (at most 16 KiB of data) per SSL_read.
 constexpr std::size_t kReadChunk = 16 * 1024;
-// SSL_write takes an int; our lines are far shorter, but a caller's bytes are not bounded here.
+// SSL_write takes an int length: bytes go in pieces of this (a v1 line is at most 4 KiB anyway).
 constexpr std::size_t kWriteChunk = 16 * 1024;
 
 Error usage(const std::string& what) { return Error(Error::Kind::usage, "", "TLS: " + what); }
@@ -75,9 +75,10 @@ TlsStream::TlsStream(const ClientOptions& opt)
   if (!ctx_) throw std::runtime_error("TLS: cannot create a context: " + queued_reason());
   SSL_CTX* ctx = ctx_.get();
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  // A server that closes TCP without close_notify (it does after an ERROR
-  // line) ends the stream as an EOF, not an error: the lines are complete or
-  // not by themselves, and the ERROR line before the close is what matters.
+  // A server that closes TCP without close_notify (baton-server does, after
+  // an ERROR line) ends the stream as an EOF, not an error. Truncation can't
+  // forge anything: a line counts only once its '\n' arrived, and the ERROR
+  // line before the close is what the caller must see.
   SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_RENEGOTIATION);
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
   bool passphrase_asked = false;
@@ -93,7 +94,8 @@ TlsStream::TlsStream(const ClientOptions& opt)
     if (SSL_CTX_use_certificate_chain_file(ctx, opt.tls_cert.c_str()) != 1)
       throw usage("cannot load certificate " + opt.tls_cert + ": " + queued_reason());
     const bool loaded = SSL_CTX_use_PrivateKey_file(ctx, opt.tls_key.c_str(), SSL_FILETYPE_PEM) == 1;
-    // Loading checks the key against the certificate already: a mismatch shows up here.
+    // OpenSSL 3 checks the key against the certificate while loading it; the
+    // explicit check is for a library that would not.
     const bool mismatch = loaded ? SSL_CTX_check_private_key(ctx) != 1
                                  : ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH;
     if (mismatch) {
@@ -122,10 +124,10 @@ void TlsStream::set_expected_name(const std::string& name) {
   X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
   // An address is checked against the certificate's IP entries; SNI carries
   // DNS names only (RFC 6066), so an address is not sent there.
-  const bool ok = is_ip_address(name)
-                      ? X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str()) == 1
-                      : SSL_set_tlsext_host_name(ssl, name.c_str()) == 1 && SSL_set1_host(ssl, name.c_str()) == 1;
-  if (!ok || name.empty()) {
+  const bool ok = !name.empty() && (is_ip_address(name) ? X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str()) == 1
+                                                        : SSL_set_tlsext_host_name(ssl, name.c_str()) == 1 &&
+                                                              SSL_set1_host(ssl, name.c_str()) == 1);
+  if (!ok) {
     ERR_clear_error();
     throw usage("cannot check the server's certificate for the name \"" + name + "\"");
   }
@@ -171,8 +173,14 @@ std::string TlsStream::failure(int err) {
   if (err == SSL_ERROR_ZERO_RETURN) return "the server closed the connection";
   if (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
     return sys != 0 ? std::strerror(sys) : "the server closed the connection";
-  const bool plain_server = ERR_GET_REASON(ERR_peek_error()) == SSL_R_WRONG_VERSION_NUMBER;
+  const unsigned long code = ERR_peek_error();
+  const bool plain_server = ERR_GET_LIB(code) == ERR_LIB_SSL && ERR_GET_REASON(code) == SSL_R_WRONG_VERSION_NUMBER;
   return queued_reason() + (plain_server ? " (is the server's port plain TCP?)" : "");
+}
+
+std::string TlsStream::lost(int err) {
+  // Worded as the plain connection words a socket error; a TLS error says so.
+  return std::string("connection lost: ") + (err == SSL_ERROR_SSL ? "TLS: " : "") + failure(err);
 }
 
 bool TlsStream::read_some(std::string& out, std::chrono::milliseconds timeout) {
@@ -197,7 +205,7 @@ bool TlsStream::read_some(std::string& out, std::chrono::milliseconds timeout) {
     broken_ = true;
     if (err == SSL_ERROR_SSL && !heard_)
       throw Error(Error::Kind::unavailable, "", "TLS handshake with " + peer_ + " failed: " + failure(err));
-    throw Error(Error::Kind::closed, "", "connection lost (TLS): " + failure(err));
+    throw Error(Error::Kind::closed, "", lost(err));
   }
 }
 
@@ -219,7 +227,7 @@ void TlsStream::write_all(std::string_view bytes) {
       continue;
     }
     broken_ = true;
-    throw Error(Error::Kind::closed, "", "connection lost (TLS): " + failure(err));
+    throw Error(Error::Kind::closed, "", lost(err));
   }
 }
 

@@ -60,6 +60,8 @@ class TlsStream {
   void set_expected_name(const std::string& name);
   // Why the last SSL call failed with SSL_get_error() code `err`, in words.
   std::string failure(int err);
+  // The message of Error{closed} for a session that failed after the handshake.
+  std::string lost(int err);
 
   std::unique_ptr<SSL_CTX, FreeCtx> ctx_;
   std::unique_ptr<SSL, FreeSsl> ssl_;
