@@ -7,11 +7,33 @@
 
 #include "core/duration.hpp"
 #include "core/limits.hpp"
+#include "token_file.hpp"
 
 namespace baton::cli {
 
+namespace {
+
+std::optional<int> check_tls(const ClientOptions& c) {
+  // A TLS flag without --tls would connect in the clear: refuse rather than guess.
+  if (!c.tls && !(c.tls_ca.empty() && c.tls_cert.empty() && c.tls_key.empty() && c.tls_server_name.empty())) {
+    std::cerr << "--ca, --cert, --key and --server-name need --tls\n";
+    return EX_USAGE;
+  }
+  if (c.tls_cert.empty() != c.tls_key.empty()) {
+    std::cerr << "--cert and --key go together\n";
+    return EX_USAGE;
+  }
+  if (c.tls && c.protocol == Protocol::legacy) {
+    std::cerr << "--tls needs protocol v1: the seed's legacy protocol has no TLS\n";
+    return EX_USAGE;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<int> parse_options(int argc, char** argv, CliOptions& o) {
-  CLI::App app{"baton-client: takes turns in a baton ring (or watches one with --watch).\n"
+  CLI::App app{"baton-client: takes turns in a baton ring (or watches one with --watch), over TCP or TLS.\n"
                "Every flag can also be set as BATON_<FLAG> in the environment (flags win)."};
   char host[256] = "client";
   ::gethostname(host, sizeof host - 1);
@@ -28,7 +50,7 @@ std::optional<int> parse_options(int argc, char** argv, CliOptions& o) {
       ->envname("BATON_INTERVAL")->capture_default_str();
   std::string connect_timeout = "5s";
   app.add_option("--connect-timeout", connect_timeout,
-                 "Bound on connecting, then on each handshake step (greeting; WELCOME after HELLO)")
+                 "Bound on connecting, then on each handshake step (TLS; greeting; WELCOME after HELLO)")
       ->envname("BATON_CONNECT_TIMEOUT")->capture_default_str();
   app.add_option("--count", o.count, "Take this many turns, then leave and exit 0 (0 = forever)")
       ->envname("BATON_COUNT")->capture_default_str();
@@ -37,6 +59,24 @@ std::optional<int> parse_options(int argc, char** argv, CliOptions& o) {
   app.add_option("--protocol", protocol, "auto (detect), v1, or legacy (the seed's server)")
       ->envname("BATON_PROTOCOL")->check(CLI::IsMember({"auto", "v1", "legacy"}))->capture_default_str();
   app.add_flag("--quiet", o.quiet, "Do not print a line per turn")->envname("BATON_QUIET");
+  app.add_option("--token", o.client.token,
+                 "Secret for a server's --auth-file, sent in HELLO; argv is visible to every user, "
+                 "so prefer BATON_TOKEN or --token-file")
+      ->envname("BATON_TOKEN");
+  std::string token_file;
+  app.add_option("--token-file", token_file, "Read the token from the first line of FILE")
+      ->envname("BATON_TOKEN_FILE")->type_name("FILE");
+  app.add_flag("--tls", o.client.tls, "Connect with TLS 1.2+ (a server's --tls-port); implies --protocol v1")
+      ->envname("BATON_TLS");
+  app.add_option("--ca", o.client.tls_ca, "With --tls: PEM CA(s) that verify the server (default: the system's store)")
+      ->envname("BATON_CA")->check(CLI::ExistingFile);
+  app.add_option("--cert", o.client.tls_cert, "With --tls: PEM certificate to present, for servers that require one")
+      ->envname("BATON_CERT")->check(CLI::ExistingFile);
+  app.add_option("--key", o.client.tls_key, "With --cert: its PEM private key (no passphrase)")
+      ->envname("BATON_KEY")->check(CLI::ExistingFile);
+  app.add_option("--server-name", o.client.tls_server_name,
+                 "With --tls: the name the server's certificate must carry, also sent as SNI (default: --host)")
+      ->envname("BATON_SERVER_NAME")->type_name("NAME");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -62,6 +102,20 @@ std::optional<int> parse_options(int argc, char** argv, CliOptions& o) {
   if (!valid_name(o.client.name) || !valid_name(o.client.ring)) {
     std::cerr << "--name and --ring must match [A-Za-z0-9._-]{1,64}\n";
     return EX_USAGE;
+  }
+  if (auto rc = check_tls(o.client)) return rc;
+  if (app.count("--token-file") > 0) {
+    if (app.count("--token") > 0) {
+      std::cerr << "--token and --token-file (BATON_TOKEN, BATON_TOKEN_FILE): give one, not both\n";
+      return EX_USAGE;
+    }
+    std::string why;
+    auto token = read_token_file(token_file, &why);
+    if (!token) {
+      std::cerr << "--token-file " << token_file << ": " << why << "\n";
+      return EX_USAGE;
+    }
+    o.client.token = std::move(*token);
   }
   return std::nullopt;
 }

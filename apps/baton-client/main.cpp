@@ -1,7 +1,9 @@
 // baton-client: a member that sends START, START+STEP, ... one per turn, as
 // the seed's client does, or (--watch) a watcher that prints the ring's stream.
-// Exit codes (sysexits.h): EX_OK, EX_USAGE (64) bad usage, EX_UNAVAILABLE (69)
-// server unavailable or shut down, EX_SOFTWARE (70) internal/protocol error.
+// Exit codes (sysexits.h): EX_OK, EX_USAGE (64) bad usage (also an unusable
+// token, CA, certificate or key), EX_UNAVAILABLE (69) server unavailable (also
+// a failed TLS handshake or verification) or shut down, EX_SOFTWARE (70)
+// internal/protocol error or an ERROR from the server (e.g. AUTH_FAILED).
 #include <sysexits.h>
 
 #include <chrono>
@@ -18,7 +20,15 @@ int run(baton::cli::CliOptions& o) {
     std::cerr << "baton-client: server notice " << code << ": " << text << std::endl;
   };
   baton::Client client(o.client);
-  client.connect();
+  try {
+    client.connect();
+  } catch (const baton::Error& e) {
+    // From connect(), usage means an option the library can't use: a token
+    // with a space, a CA, certificate or key file that doesn't load.
+    if (e.kind() != baton::Error::Kind::usage) throw;
+    std::cerr << "baton-client: " << e.what() << "\n";
+    return EX_USAGE;
+  }
   if (o.watch) {
     while (auto e = client.next_event()) {
       std::cout << e->name << " sent: " << e->payload << " (turn " << e->turn << ")" << std::endl;

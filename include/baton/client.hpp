@@ -53,20 +53,28 @@ struct ClientOptions {
   std::string ring = "default"; // same charset as name; ignored by a legacy server
   Role role = Role::member;
   Protocol protocol = Protocol::automatic;
-  // The secret of an --auth-file grant, sent in HELLO ("" = none). Keep it out
-  // of argv (baton-client reads it from --token-file or BATON_TOKEN).
+  // The secret of an --auth-file grant, sent in HELLO ("" = none): at most 256
+  // printable ASCII characters, no spaces (else connect() throws Error{usage}).
+  // Keep it out of argv (baton-client reads it from --token-file or BATON_TOKEN).
   std::string token;
   // TLS, for a server's --tls-port: the server's certificate is verified
   // against tls_ca (a PEM file; empty: the system's trust store) and must name
-  // tls_server_name (empty: host). tls_cert/tls_key (PEM) are this client's
-  // own certificate, for servers that require one (--tls-client-ca).
+  // tls_server_name (empty: host; an IP address is matched against the
+  // certificate's IP entries). tls_cert/tls_key (PEM, no passphrase) are this
+  // client's own certificate, for servers that require one (--tls-client-ca).
+  // TLS 1.2 or later; only v1 runs over it (automatic means v1, legacy is
+  // Error{usage}). connect() throws Error{usage} if the CA, certificate or key
+  // can't be loaded or don't match, and Error{unavailable} if the handshake or
+  // the verification fails (the message says why, e.g. "certificate verify
+  // failed: hostname mismatch").
   bool tls = false;
   std::string tls_ca;
   std::string tls_cert;
   std::string tls_key;
   std::string tls_server_name;
-  // Bounds the TCP connect, then the wait for the server's greeting, then
-  // (counted afresh) the wait for WELCOME after HELLO.
+  // Bounds each step of connect() on its own: the TCP connect, the TLS
+  // handshake (with tls), the wait for the server's greeting, and the wait for
+  // WELCOME after HELLO.
   std::chrono::milliseconds connect_timeout{5000};
   // The client PINGs when it has written nothing for this long (or for the
   // server's heartbeat from WELCOME, if shorter), however much it reads.

@@ -2,6 +2,7 @@
 // Connection. v1 and legacy (the seed's server) behind one interface.
 #include "baton/client.hpp"
 
+#include <algorithm>
 #include <thread>
 
 #include "client/client_impl.hpp"
@@ -20,6 +21,13 @@ constexpr std::size_t kSendOverhead = 32;
 // server saw us leave, before closing anyway.
 constexpr milliseconds kCloseWait{1000};
 
+// The server's rule for a HELLO token (docs/PROTOCOL.md), checked before it
+// goes out: a space or a newline in it would forge fields or whole lines.
+bool valid_token(std::string_view token) {
+  return token.size() <= kMaxTokenBytes &&
+         std::all_of(token.begin(), token.end(), [](char c) { return c > ' ' && c <= '~'; });
+}
+
 }  // namespace
 
 Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -33,6 +41,16 @@ Client::~Client() {
 void Client::connect() {
   if (!valid_name(impl_->opt.name) || !valid_name(impl_->opt.ring))
     throw Error(Error::Kind::usage, "", "name and ring must match [A-Za-z0-9._-]{1,64}");
+  if (!valid_token(impl_->opt.token))
+    throw Error(Error::Kind::usage, "",
+                "a token is at most " + std::to_string(kMaxTokenBytes) + " printable characters, no spaces");
+  if (impl_->opt.tls) {
+    // Over TLS only a baton server can answer: the seed's protocol has no TLS.
+    if (impl_->opt.protocol == Protocol::legacy)
+      throw Error(Error::Kind::usage, "", "TLS needs protocol v1: the legacy protocol has no TLS");
+    impl_->opt.protocol = Protocol::v1;
+    impl_->conn.configure_tls(impl_->opt);  // before connecting: a bad CA or key is the caller's to fix
+  }
   impl_->conn.connect(impl_->opt.host, impl_->opt.port, impl_->opt.connect_timeout);
   impl_->handshake();
 }

@@ -293,7 +293,7 @@ struct Client::Impl {
     if (greet.number != static_cast<std::uint64_t>(kProtocolVersion))
       protocol_error("server speaks protocol version " + std::to_string(greet.number));
     out.clear();
-    v1::put_hello(out, opt.role == Role::watcher, opt.ring, opt.name);
+    v1::put_hello(out, opt.role == Role::watcher, opt.ring, opt.name, opt.token);
     write(out);
     // A fresh budget for the answer: on a slow link the HELLO's round trip
     // alone may take a good part of it. No PINGs before WELCOME.

@@ -12,11 +12,25 @@
 #include <boost/asio/connect.hpp>
 
 #include "baton/client.hpp"
+#include "client/tls_stream.hpp"
 
 namespace baton::detail {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
+
+namespace {
+
+// What drain() reads at most, so that a server flooding a dying connection
+// cannot keep us there; an ERROR line comes last and the server sends little before it.
+constexpr std::size_t kMaxDrain = 64 * 1024;
+
+}  // namespace
+
+Connection::Connection() = default;
+Connection::~Connection() = default;
+
+void Connection::configure_tls(const ClientOptions& opt) { tls_ = std::make_unique<TlsStream>(opt); }
 
 void Connection::connect(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout) {
   tcp::resolver resolver(ctx_);
@@ -42,13 +56,23 @@ void Connection::connect(const std::string& host, std::uint16_t port, std::chron
                 "cannot connect to " + host + ":" + std::to_string(port) + ": " + result.message());
   }
   socket_.set_option(tcp::no_delay(true));  // one small message per turn: send it now
+  const int fd = socket_.native_handle();
+  if (tls_) {  // TLS keeps the descriptor non-blocking: TlsStream waits in poll()
+    try {
+      tls_->handshake(fd, host + ":" + std::to_string(port), timeout);
+    } catch (...) {
+      close();
+      throw;
+    }
+    return;
+  }
   // From here on the client does plain blocking I/O on the descriptor: one
   // syscall per read or write (Asio left it non-blocking for its async connect).
-  const int fd = socket_.native_handle();
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 }
 
 bool Connection::read_some(std::string& out, std::chrono::milliseconds timeout) {
+  if (tls_) return tls_->read_some(out, timeout);
   // A blocking recv with SO_RCVTIMEO: one syscall per read on the hot path
   // (poll + read would be two); the option is only set when the timeout changes.
   const int fd = socket_.native_handle();
@@ -72,6 +96,7 @@ bool Connection::read_some(std::string& out, std::chrono::milliseconds timeout) 
 }
 
 void Connection::write_all(std::string_view bytes) {
+  if (tls_) return tls_->write_all(bytes);
   while (!bytes.empty()) {
     const ssize_t n = ::send(socket_.native_handle(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
@@ -81,11 +106,9 @@ void Connection::write_all(std::string_view bytes) {
 }
 
 std::string Connection::drain() {
-  // Bounded, so that a server flooding a dying connection cannot keep us here;
-  // an ERROR line comes last and the server sends little before it.
-  constexpr std::size_t kMaxDrain = 64 * 1024;
   std::string got;
   if (!socket_.is_open()) return got;
+  if (tls_) return tls_->drain(kMaxDrain);
   std::array<char, 4096> buf{};
   while (got.size() < kMaxDrain) {
     const ssize_t n = ::recv(socket_.native_handle(), buf.data(), buf.size(), MSG_DONTWAIT);
@@ -100,6 +123,10 @@ std::string Connection::drain() {
 }
 
 void Connection::close() noexcept {
+  if (tls_) {
+    tls_->close_notify();
+    tls_.reset();
+  }
   boost::system::error_code ec;
   if (socket_.is_open()) {
     socket_.shutdown(tcp::socket::shutdown_both, ec);

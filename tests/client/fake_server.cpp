@@ -10,19 +10,16 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <sstream>
 #include <stdexcept>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 namespace baton::test {
 
-namespace {
-
 using clock_type = std::chrono::steady_clock;
 
-// Waits for fd to become readable in short slices so that a stopping server is
-// noticed quickly. True if readable before the deadline. What has already
-// arrived (e.g. the client's close) is seen even when stopping.
 bool wait_readable(int fd, clock_type::time_point deadline, const std::atomic<bool>& stopping) {
   if (fd < 0) return false;  // after reset()
   for (;;) {
@@ -33,8 +30,6 @@ bool wait_readable(int fd, clock_type::time_point deadline, const std::atomic<bo
     if ((r < 0 && errno != EINTR) || left.count() <= 0 || stopping.load()) return false;
   }
 }
-
-}  // namespace
 
 Peer::~Peer() {
   if (fd_ >= 0) ::close(fd_);
@@ -86,8 +81,12 @@ std::optional<std::string> Peer::handshake(std::uint64_t heartbeat_ms) {
   send("BATON 1\n");
   auto hello = line();
   if (!hello) return std::nullopt;
-  const auto name = hello->substr(hello->rfind(' ') + 1);
-  send("WELCOME default " + name + " " + std::to_string(heartbeat_ms) + "\n");
+  // HELLO 1 member|watcher <ring> <name> [<token>]
+  std::istringstream fields(*hello);
+  std::vector<std::string> f;
+  for (std::string w; fields >> w;) f.push_back(w);
+  if (f.size() < 5) throw std::runtime_error("fake server: bad HELLO: " + *hello);
+  send("WELCOME default " + f[4] + " " + std::to_string(heartbeat_ms) + "\n");
   return hello;
 }
 

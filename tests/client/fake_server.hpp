@@ -20,6 +20,11 @@ namespace baton::test {
 
 using namespace std::chrono_literals;
 
+// Waits for fd to become readable in short slices so that a stopping server is
+// noticed quickly. True if readable before the deadline. What has already
+// arrived (e.g. the client's close) is seen even when stopping.
+bool wait_readable(int fd, std::chrono::steady_clock::time_point deadline, const std::atomic<bool>& stopping);
+
 // The server's end of the one connection. Every wait is bounded (the default
 // is a watchdog, not a expectation) and ends early when the FakeServer stops.
 class Peer {

@@ -3,63 +3,15 @@
 // socket's symptom ("Broken pipe"), nor take its own stop for a dead server.
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <future>
 
+#include "child_process.hpp"
 #include "fake_server.hpp"
 
 namespace baton::test {
 namespace {
-
-struct Child {
-  pid_t pid = -1;
-  int err_fd = -1;  // the child's stderr
-};
-
-Child spawn(const std::vector<std::string>& args) {
-  int p[2];
-  if (::pipe(p) != 0) throw std::runtime_error("pipe");
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  const pid_t pid = ::fork();
-  if (pid == 0) {  // only async-signal-safe calls from here on
-    const int devnull = ::open("/dev/null", O_WRONLY);
-    ::dup2(devnull, 1);
-    ::dup2(p[1], 2);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(p[1]);
-  return Child{pid, p[0]};
-}
-
-// Exit status within timeout (a watchdog), or -1 after killing the child.
-int wait_exit(pid_t pid, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  int status = 0;
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() >= deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      return -1;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-std::string read_all(int fd) {
-  std::string s;
-  char b[512];
-  for (ssize_t n; (n = ::read(fd, b, sizeof b)) > 0;) s.append(b, static_cast<std::size_t>(n));
-  ::close(fd);
-  return s;
-}
 
 TEST(StoppedClient, ReportsTheServersIdleTimeoutWhenItWakesUp) {
   std::promise<void> acked, stopped, dropped;
