@@ -24,11 +24,13 @@ BatonServer start_baton(const CaseSpec& spec) {
   argv.insert(argv.end(), kNoQuotaFlags.begin(), kNoQuotaFlags.end());
   argv.insert(argv.end(), spec.server_flags.begin(), spec.server_flags.end());
   if (!spec.journal.empty()) argv.insert(argv.end(), {"--journal", spec.journal});
+  if (!spec.tls.ca.empty())
+    argv.insert(argv.end(), {"--tls-port", "0", "--tls-cert", spec.tls.cert, "--tls-key", spec.tls.key, "--no-plain"});
   BatonServer s;
   s.child = spawn(argv, spec.cpu);
   try {
-    s.port = static_cast<std::uint16_t>(
-        std::stoi(wait_for_log(s.child, "listening on 127.0.0.1:", std::chrono::seconds(10))));
+    const char* listening = spec.tls.ca.empty() ? "listening on 127.0.0.1:" : "TLS on 127.0.0.1:";
+    s.port = static_cast<std::uint16_t>(std::stoi(wait_for_log(s.child, listening, std::chrono::seconds(10))));
   } catch (...) {
     stop(s.child);
     throw;
@@ -64,6 +66,11 @@ RunResult drive_baton(const BatonServer& srv, const CaseSpec& spec) {
     o.name = "m" + std::to_string(i);
     o.ring = spec.ring_prefix + std::to_string(i / spec.members);
     o.heartbeat = std::chrono::seconds(60);
+    if (!spec.tls.ca.empty()) {
+      o.tls = true;
+      o.tls_ca = spec.tls.ca;
+      o.tls_server_name = "localhost";
+    }
     clients.push_back(std::make_unique<Client>(o));
     try {
       clients.back()->connect();

@@ -27,6 +27,11 @@ struct CaseSpec {
   std::string journal;          // --journal path; empty: no journal
   std::size_t min_members = 0;  // 0: members
   std::string ring_prefix = "r";
+  // TLS: members connect to --tls-port (the plain port is off) and verify the
+  // server against tls.ca. Empty: plain TCP.
+  struct Tls {
+    std::string ca, cert, key;
+  } tls;
 };
 
 struct RunResult {

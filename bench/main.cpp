@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   app.add_option("--syscalls", plan.syscall_turns, "Also count server syscalls per turn over N turns (strace)")
       ->expected(0, 1)->default_str("20000");
   app.add_flag("--no-redis", plan.skip_redis, "Leave out the Redis case");
+  app.add_flag("--tls", plan.tls_case,
+               "Also run baton over TLS (a throwaway certificate made with the openssl command), interleaved");
   app.add_flag("--journal-cases", plan.journal_cases,
                "Also compare journaled and unjournaled turns/s (1 ring, and --journal-rings rings of 2)");
   app.add_option("--journal-rings", plan.journal_rings, "Rings of 2 in the many-rings journal case")

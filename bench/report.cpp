@@ -78,6 +78,13 @@ nlohmann::json to_json(const Report& r) {
                           {"baton_vs_redis_turns", b->turns_per_s.median / d->turns_per_s.median},
                           {"baton_vs_pingpong_p99", b->handoff.p99_us / p->handoff.p99_us}};
   }
+  for (const char* place : {"spread", "pinned"}) {
+    const auto* b = find(r, "baton", place);
+    const auto* t = find(r, "baton-tls", place);
+    if (!b || !t) continue;
+    j["tls_ratios"][place] = {{"tls_vs_plain_turns", t->turns_per_s.median / b->turns_per_s.median},
+                              {"tls_vs_plain_p99", t->handoff.p99_us / b->handoff.p99_us}};
+  }
   if (r.idle)
     j["idle"] = {{"clients", r.idle->clients}, {"server_rss_before_kb", r.idle->rss_before_kb},
                  {"server_rss_kb", r.idle->rss_after_kb}, {"server_peak_rss_kb", r.idle->hwm_kb},
@@ -141,6 +148,12 @@ void print_table(const Report& r) {
                 "p99 baton/ping-pong %.2f (<= 2)",
                 place, x["baton_vs_pingpong_turns"].get<double>(), x["baton_vs_redis_turns"].get<double>(),
                 x["baton_vs_pingpong_p99"].get<double>());
+  }
+  for (const char* place : {"spread", "pinned"}) {
+    if (!j.contains("tls_ratios") || !j["tls_ratios"].contains(place)) continue;
+    const auto& x = j["tls_ratios"][place];
+    std::printf("%-7s baton over TLS / plain TCP: turns/s %.2f, p99 hand-off %.2f\n", place,
+                x["tls_vs_plain_turns"].get<double>(), x["tls_vs_plain_p99"].get<double>());
   }
   std::printf("\n");
   if (r.idle)

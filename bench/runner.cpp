@@ -4,9 +4,11 @@
 
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "procs.hpp"
+#include "tls_files.hpp"
 
 namespace baton::bench {
 
@@ -50,8 +52,13 @@ Report run_plan(const Plan& plan) {
   rep.members = plan.members;
   raise_fd_limit();
   std::map<std::pair<std::string, std::string>, std::vector<RunResult>> results;
-  const std::vector<std::string> systems = plan.skip_redis ? std::vector<std::string>{"baton", "pingpong"}
-                                                           : std::vector<std::string>{"baton", "pingpong", "redis"};
+  std::vector<std::string> systems = plan.skip_redis ? std::vector<std::string>{"baton", "pingpong"}
+                                                     : std::vector<std::string>{"baton", "pingpong", "redis"};
+  std::optional<TlsFiles> tls;
+  if (plan.tls_case) {
+    tls.emplace();
+    systems.push_back("baton-tls");
+  }
   for (std::size_t run = 0; run < plan.runs; ++run) {
     for (const char* place : {"spread", "pinned"}) {
       for (const auto& sys : systems) {
@@ -61,7 +68,10 @@ Report run_plan(const Plan& plan) {
         spec.turns = plan.turns;
         spec.members = plan.members;
         spec.server_bin = plan.server_bin;
-        RunResult r = sys == "baton" ? run_baton(spec) : sys == "pingpong" ? run_pingpong(spec) : run_redis(spec);
+        if (sys == "baton-tls") spec.tls = {tls->ca(), tls->cert(), tls->key()};
+        RunResult r = sys == "baton" || sys == "baton-tls" ? run_baton(spec)
+                      : sys == "pingpong"                  ? run_pingpong(spec)
+                                                           : run_redis(spec);
         results[{sys, place}].push_back(std::move(r));
       }
     }

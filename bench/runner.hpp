@@ -24,6 +24,7 @@ struct Plan {
   std::size_t idle_rings = 0;  // 0: skip
   double idle_window_s = 3;
   std::size_t idle_rings_budget_s = 300;  // per server setting, for creating the rings
+  bool tls_case = false;  // also baton over TLS (system "baton-tls"), interleaved with the others
 };
 
 Report run_plan(const Plan& plan);
