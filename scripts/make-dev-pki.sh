@@ -162,7 +162,8 @@ share member.token watcher.token
 [ ! -e member.token.old ] || share member.token.old
 [ ! -e watcher.token.old ] || share watcher.token.old
 
-# The auth file, written afresh every time from what is there.
+# The auth file, written afresh every time from what is there (the server
+# reads it again on SIGHUP).
 {
   echo "# baton --auth-file written by scripts/make-dev-pki.sh: FOR TRYING OUT ONLY, not production."
   echo "# <credential> <roles> <rings> [<label>]; tokens appear only as their SHA-256."
@@ -174,7 +175,10 @@ share member.token watcher.token
   echo "cert:Client1 member default"
   echo "cert:Client2 member default"
 } >auth.new
-mv auth.new auth
+# Rewritten in place, not renamed over: compose.secure.yaml bind-mounts this
+# one file, and a bind mount keeps showing the file it was made with.
+cat auth.new >auth
+rm -f auth.new
 share auth
 
 cat >README.txt <<'EOF'
