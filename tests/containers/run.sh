@@ -21,6 +21,7 @@ need=()
 command -v podman >/dev/null || need+=(podman runc)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v node >/dev/null || need+=(nodejs npm)
+command -v openssl >/dev/null || need+=(openssl)  # scripts/make-dev-pki.sh
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null || {
     echo "SKIPPED: cannot install ${need[*]}"; exit 77; }
@@ -278,6 +279,8 @@ if [ "$ctr" = podman ] && [ -s "$play/secure.yaml" ]; then
     cat "$play/secure-play.log"; fail "podman kube play of the secure overlay"
   fi
   podman kube down "$play/secure-play.yaml" >/dev/null 2>&1
+elif [ "$ctr" = podman ]; then
+  echo "SKIPPED: k8s/secure not rendered, so not played"
 fi
 
 step "compose.secure.yaml run: mutual TLS"
