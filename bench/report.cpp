@@ -152,7 +152,7 @@ void print_table(const Report& r) {
   for (const char* place : {"spread", "pinned"}) {
     if (!j.contains("tls_ratios") || !j["tls_ratios"].contains(place)) continue;
     const auto& x = j["tls_ratios"][place];
-    std::printf("%-7s baton over TLS / plain TCP: turns/s %.2f, p99 hand-off %.2f\n", place,
+    std::printf("\n%-7s baton over TLS / plain TCP: turns/s %.2f, p99 hand-off %.2f", place,
                 x["tls_vs_plain_turns"].get<double>(), x["tls_vs_plain_p99"].get<double>());
   }
   std::printf("\n");
