@@ -59,6 +59,8 @@ struct ServerConfig {
   std::string tls_cert;                    // PEM certificate chain of the TLS listener
   std::string tls_key;                     // PEM private key of it
   std::string tls_client_ca;               // mutual TLS: client certificates must come from this CA
+  // TLS connections at once (each holds ~60 KB of TLS buffers); more get SERVER_FULL.
+  std::size_t max_tls_clients = 2048;
   std::string auth_file;                   // tokens and their rights; empty: anyone may do anything
   // The ring the seed's legacy clients (who can't present a token) join;
   // empty: legacy clients are refused. Unset: "default" without --auth-file,

@@ -123,6 +123,8 @@ std::shared_ptr<const auth::AuthTable> Gate::reload() {
 
 void Slot::release() noexcept {
   if (count_) count_->fetch_sub(1, std::memory_order_relaxed);
+  if (tls_count_) tls_count_->fetch_sub(1, std::memory_order_relaxed);
+  tls_count_ = nullptr;
   if (gate_) gate_->release(address_);
   count_ = nullptr;
   gate_ = nullptr;

@@ -19,8 +19,9 @@ constexpr std::size_t kHandshakeReadBytes = 1024;
 }  // namespace
 
 Listener::Listener(asio::io_context& ctx, const ServerConfig& config, std::vector<std::unique_ptr<Shard>>& shards,
-                   std::atomic<std::size_t>& clients, Gate& gate)
-    : ctx_(ctx), config_(config), shards_(shards), clients_(clients), gate_(gate), acceptor_(ctx),
+                   std::atomic<std::size_t>& clients, std::atomic<std::size_t>& tls_clients, Gate& gate)
+    : ctx_(ctx), config_(config), shards_(shards), clients_(clients), tls_clients_(tls_clients), gate_(gate),
+      acceptor_(ctx),
       tls_acceptor_(ctx) {
   if (config.tls_port) tls_ctx_ = make_tls_context({config.tls_cert, config.tls_key, config.tls_client_ca});
   if (config.plain) port_ = open(acceptor_, config.port);
@@ -68,6 +69,15 @@ void Listener::on_accept(tcp::socket sock, bool tls) {
     refuse_now(sock.release(), out);
     return;
   }
+  if (tls && tls_clients_.load(std::memory_order_relaxed) >= config_.max_tls_clients) {
+    // Each TLS connection holds ~60 KB of buffers (Asio's and OpenSSL's):
+    // bounded apart, so that strangers can't spend the memory with handshakes.
+    v1::put_error(out, v1::code::server_full,
+                  fmt::format("at most {} TLS clients (--max-tls-clients)", config_.max_tls_clients));
+    count(closed_, Closed::server_full);
+    refuse_now(sock.release(), out);
+    return;
+  }
   boost::system::error_code ec;
   const auto remote = sock.remote_endpoint(ec);
   if (ec) return;  // already gone
@@ -81,6 +91,7 @@ void Listener::on_accept(tcp::socket sock, bool tls) {
   }
   Slot slot(clients_);
   slot.hold_address(gate_, peer.address);
+  if (tls) slot.hold_tls(tls_clients_);
   Link link = tls ? Link(std::move(sock), *tls_ctx_) : Link(std::move(sock));
   asio::co_spawn(ctx_, handshake(std::move(link), std::move(slot), next_id_++, std::move(peer)), detached_logged);
 }

@@ -28,7 +28,7 @@ class Listener {
   // Binds and listens at once (throws boost::system::system_error, or
   // std::runtime_error for unusable TLS files).
   Listener(asio::io_context& ctx, const ServerConfig& config, std::vector<std::unique_ptr<Shard>>& shards,
-           std::atomic<std::size_t>& clients, Gate& gate);
+           std::atomic<std::size_t>& clients, std::atomic<std::size_t>& tls_clients, Gate& gate);
   std::uint16_t port() const { return port_; }          // 0 with --no-plain
   std::uint16_t tls_port() const { return tls_port_; }  // 0 without --tls-port
   void start();
@@ -57,6 +57,7 @@ class Listener {
   const ServerConfig& config_;
   std::vector<std::unique_ptr<Shard>>& shards_;
   std::atomic<std::size_t>& clients_;
+  std::atomic<std::size_t>& tls_clients_;
   Gate& gate_;
   tcp::acceptor acceptor_;
   tcp::acceptor tls_acceptor_;

@@ -41,6 +41,9 @@ void add_security_options(CLI::App& app, ServerConfig& c) {
                  "Mutual TLS: refuse clients without a certificate from this CA (PEM); a member's name must be "
                  "its certificate's CN or a DNS SAN")
       ->envname("BATON_TLS_CLIENT_CA");
+  app.add_option("--max-tls-clients", c.max_tls_clients,
+                 "TLS connections at once (each holds ~60 KB of TLS buffers); more get SERVER_FULL")
+      ->envname("BATON_MAX_TLS_CLIENTS")->capture_default_str()->check(CLI::Range(1, 10000000));
   app.add_flag_function(
          "--no-plain", [&c](std::int64_t n) { c.plain = n == 0; }, "No plain TCP port: only --tls-port")
       ->envname("BATON_NO_PLAIN");

@@ -61,7 +61,7 @@ Server::Server(ServerConfig config) : config_(std::move(config)) {
     if (!journal.shards.empty()) port = std::move(journal.shards[i]);
     shards_.push_back(std::make_unique<Shard>(config_, std::move(port), journal.floor, n, rings_in_use_));
   }
-  listener_ = std::make_unique<Listener>(shards_[0]->context(), config_, shards_, clients_, *gate_);
+  listener_ = std::make_unique<Listener>(shards_[0]->context(), config_, shards_, clients_, tls_clients_, *gate_);
   if (config_.admin) {
     const tcp::endpoint ep(asio::ip::make_address(config_.host), config_.admin_port);
     admin_ = std::make_unique<AdminHttp>(shards_[0]->context(), ep, [this] { return !draining_.load(); });

@@ -49,6 +49,7 @@ class Server {
   // Before shards_: the Slots inside sessions and handshakes count down on it
   // while the shards are destroyed.
   std::atomic<std::size_t> clients_{0};
+  std::atomic<std::size_t> tls_clients_{0};  // --max-tls-clients
   std::unique_ptr<Gate> gate_;  // before shards_ too: Slots release into it
   std::atomic<std::size_t> rings_in_use_{0};  // --max-rings, across shards
   std::vector<std::unique_ptr<Shard>> shards_;

@@ -40,6 +40,9 @@ std::shared_ptr<ssl::context> make_tls_context(const TlsFiles& files) {
   SSL_CTX_set_num_tickets(native, 0);
   SSL_CTX_set_options(native, SSL_OP_NO_TICKET);
   SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_OFF);
+  // A TLS 1.2 renegotiation is a new handshake's CPU on demand, on a ring's
+  // shard: refused.
+  SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION);
   load("--tls-cert", files.cert, [&] { ctx->use_certificate_chain_file(files.cert); });
   load("--tls-key", files.key, [&] { ctx->use_private_key_file(files.key, ssl::context::pem); });
   if (SSL_CTX_check_private_key(native) != 1)

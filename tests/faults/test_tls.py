@@ -135,6 +135,26 @@ def scenario(args, ck):
     ck.expect(fl.wait_turns(members, before + 100, 5), "the members stopped after the reloads")
     fl.finish(ck, members, srv)
 
+    # --max-tls-clients: TLS connections hold ~60 KB each, so they have a bound of their own.
+    cert3, key3 = ca.issue("localhost3", sans=("DNS:localhost", "IP:127.0.0.1"))
+    small = fl.Server(args.server_bin, "--tls-port", "0", "--tls-cert", cert3, "--tls-key", key3,
+                      "--max-tls-clients", "3")
+    held = [tls_peer(small.tls_port, fl_tls.client_context(ca.ca)) for _ in range(3)]
+    for p in held:
+        ck.expect(p.read_line(3) == b"BATON 1", "a TLS client under the bound got no greeting")
+    p = fl.Peer(small.tls_port)
+    got = p.read_line(3)
+    ck.expect(got is not None and got.startswith(b"ERROR SERVER_FULL") and b"--max-tls-clients" in got,
+              f"the 4th TLS client of --max-tls-clients 3: {got!r}")
+    p.close()
+    plain = fl.Peer(small.port)
+    ck.expect(plain.read_line(3) == b"BATON 1", "the TLS bound refused a plain client")
+    plain.close()
+    held.pop().close()
+    time.sleep(0.3)
+    ck.expect(handshake_fails(small.tls_port, fl_tls.client_context(ca.ca)) is None,
+              "a TLS slot freed by a close was not reusable")
+
 
 if __name__ == "__main__":
     fl.main(scenario, limit=60)
