@@ -87,6 +87,7 @@ void Listener::on_accept(tcp::socket sock, bool tls) {
     v1::put_error(out, r->code, r->text);
     count(closed_, r->why);
     refuse_now(sock.release(), out);
+    note_quota_refusal(peer, r->text);
     return;
   }
   Slot slot(clients_);
@@ -94,6 +95,18 @@ void Listener::on_accept(tcp::socket sock, bool tls) {
   if (tls) slot.hold_tls(tls_clients_);
   Link link = tls ? Link(std::move(sock), *tls_ctx_) : Link(std::move(sock));
   asio::co_spawn(ctx_, handshake(std::move(link), std::move(slot), next_id_++, std::move(peer)), detached_logged);
+}
+
+// A flood is logged once a second with a count, not once per connection.
+void Listener::note_quota_refusal(const Peer& peer, std::string_view why) {
+  ++quota_refusals_;
+  const auto now = Clock::now();
+  if (now < next_quota_log_) return;
+  log_info(fmt::format("{} refused: {}{}", peer.text, why,
+                       quota_refusals_ > 1 ? fmt::format(" (and {} more refusals in the last second)", quota_refusals_ - 1)
+                                           : ""));
+  quota_refusals_ = 0;
+  next_quota_log_ = now + kAcceptLogEvery;
 }
 
 void Listener::on_exhausted(int fd) {

@@ -48,6 +48,7 @@ class Listener {
   std::uint16_t open(tcp::acceptor& a, std::uint16_t port);
   void on_accept(tcp::socket sock, bool tls);
   void on_exhausted(int fd);
+  void note_quota_refusal(const Peer& peer, std::string_view why);
   asio::awaitable<void> handshake(Link link, Slot slot, MemberId id, Peer peer);
   asio::awaitable<bool> act(Link& link, PeerDetector::Verdict v, Slot& slot, MemberId id, const Peer& peer);
   asio::awaitable<void> refuse_counted(Link& link, Refusal r);
@@ -67,6 +68,8 @@ class Listener {
   MemberId next_id_ = 1;
   bool stopped_ = false;
   ClosedCounts closed_{};
+  std::size_t quota_refusals_ = 0;          // since the last log line about them
+  Clock::time_point next_quota_log_{};
 };
 
 }  // namespace baton::server

@@ -127,6 +127,7 @@ void Server::announce_security() const {
                            config_.host, config_.plain ? port() : tls_port()));
   } else {
     log_info(fmt::format("auth: {} grants from {}", gate_->table()->size(), config_.auth_file));
+    if (gate_->table()->size() == 0) log_warn("the auth file grants nothing: every v1 client will be refused");
   }
   if (config_.plain && config_.legacy_after.count() > 0)
     log_info(legacy.empty() ? std::string("legacy clients (the seed's client.py) are refused: no --legacy-ring")

@@ -8,6 +8,7 @@ per-address bound is not what stops it). Meanwhile honest members at
 127.0.0.2 join and take turns. Each refusal is `ERROR QUOTA <text naming the
 flag>`; the honest members are never dropped; --max-rings is checked with a
 small value."""
+import re
 import socket
 import time
 
@@ -79,6 +80,8 @@ def scenario(args, ck):
     ck.expect(len(kept) <= 128, f"one address holds {len(kept)} connections")
     ck.expect(any(r and b"--max-conns-per-addr" in r for r in refusals),
               f"no refusal names --max-conns-per-addr: {refusals[:2]}")
+    ck.expect(re.search(rb"127\.0\.0\.1:\d+ refused: at most .* \(and \d+ more refusals in the last second\)", srv.log()),
+              "the flood's refusals are not logged with the address and counted")
 
     # 3. Honest members from another address still get in and take turns.
     members = [fl.Member(srv.port, n, ring="work", source="127.0.0.2") for n in ("alice", "bob")]
