@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "baton/client.hpp"
+#include "line_peer.hpp"
 
 namespace baton::test {
 
@@ -27,23 +28,14 @@ bool wait_readable(int fd, std::chrono::steady_clock::time_point deadline, const
 
 // The server's end of the one connection. Every wait is bounded (the default
 // is a watchdog, not a expectation) and ends early when the FakeServer stops.
-class Peer {
+class Peer final : public LinePeer {
  public:
   Peer(int fd, const std::atomic<bool>& stopping) : fd_(fd), stopping_(stopping) {}
   ~Peer();
   Peer(const Peer&) = delete;
   Peer& operator=(const Peer&) = delete;
 
-  void send(std::string_view bytes);
-  // The next '\n'-terminated line (without it); nullopt on EOF, timeout or stop.
-  std::optional<std::string> line(std::chrono::milliseconds timeout = 5s);
-  // Reads lines until one starts with prefix, answering the client's PINGs
-  // (unless prefix is "PING") as the real server does; returns it or nullopt.
-  std::optional<std::string> expect(std::string_view prefix, std::chrono::milliseconds timeout = 5s);
-  // "BATON 1\n", the client's HELLO (returned), "WELCOME default <name> <heartbeat_ms>\n".
-  std::optional<std::string> handshake(std::uint64_t heartbeat_ms = 10000);
-  // Waits for the client's BYE (answering PINGs) and answers it, as close() expects.
-  void bye();
+  void send(std::string_view bytes) override;
   // Closes at once with a TCP reset (SO_LINGER 0): the client's next write fails.
   void reset();
   // True if the client closes its end within timeout (bytes it sends meanwhile are discarded).
@@ -51,12 +43,10 @@ class Peer {
   bool stopping() const { return stopping_.load(); }
 
  private:
-  // One read into buf_, waiting at most until the deadline; false on timeout/EOF/stop.
-  bool fill(std::chrono::steady_clock::time_point deadline);
+  bool fill(std::chrono::steady_clock::time_point deadline) override;
 
   int fd_;
   const std::atomic<bool>& stopping_;
-  std::string buf_;
 };
 
 class FakeServer {

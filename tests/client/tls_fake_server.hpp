@@ -17,6 +17,7 @@
 #include <openssl/ssl.h>
 
 #include "baton/client.hpp"
+#include "line_peer.hpp"
 
 namespace baton::test {
 
@@ -27,7 +28,7 @@ struct TlsServerOptions {
   int max_version = 0;               // e.g. TLS1_2_VERSION; 0: the highest
 };
 
-class TlsPeer {
+class TlsPeer final : public LinePeer {
  public:
   // Owns fd (not ssl).
   TlsPeer(SSL* ssl, int fd, const std::atomic<bool>& stopping) : ssl_(ssl), fd_(fd), stopping_(stopping) {}
@@ -35,15 +36,7 @@ class TlsPeer {
   TlsPeer(const TlsPeer&) = delete;
   TlsPeer& operator=(const TlsPeer&) = delete;
 
-  void send(std::string_view bytes);
-  // The next line (without '\n'); nullopt on the end of the stream, timeout or stop.
-  std::optional<std::string> line(std::chrono::milliseconds timeout = 5s);
-  // Reads lines until one starts with prefix, answering PINGs (unless prefix is "PING").
-  std::optional<std::string> expect(std::string_view prefix, std::chrono::milliseconds timeout = 5s);
-  // "BATON 1\n", the client's HELLO (returned), "WELCOME <ring> <name> <heartbeat_ms>\n".
-  std::optional<std::string> handshake(std::uint64_t heartbeat_ms = 10000);
-  // Waits for the client's BYE (answering PINGs) and answers it.
-  void bye();
+  void send(std::string_view bytes) override;
   // Reads (and drops) until the client's stream ends within timeout; true if
   // it ended with a close_notify rather than a bare TCP close.
   bool close_notify_within(std::chrono::milliseconds timeout = 5s);
@@ -57,12 +50,11 @@ class TlsPeer {
 
  private:
   enum class End { none, close_notify, eof };
-  bool fill(std::chrono::steady_clock::time_point deadline);
+  bool fill(std::chrono::steady_clock::time_point deadline) override;
 
   SSL* ssl_;
   int fd_;
   const std::atomic<bool>& stopping_;
-  std::string buf_;
   End end_ = End::none;
 };
 
