@@ -48,7 +48,19 @@ def write_auth(path, lines):
     os.replace(path + ".new", path)
 
 
+def open_server_warnings(args, ck):
+    """Without --auth-file the server is open, and says so once when it listens beyond loopback."""
+    wide = fl.Server(args.server_bin, host="0.0.0.0")
+    warning = b"no --auth-file: anyone who can reach"
+    ck.expect(wide.log().count(warning) == 1, "an open server on 0.0.0.0 did not warn once at start")
+    wide.stop()
+    local = fl.Server(args.server_bin)
+    ck.expect(warning not in local.log(), "an open server on loopback warned as if it were exposed")
+    local.stop()
+
+
 def scenario(args, ck):
+    open_server_warnings(args, ck)
     tmp = fl.mkdtemp("baton-auth-")
     tok = {k: new_token(args.server_bin) for k in ("alice", "bob", "watch", "jobs", "wrong")}
     ck.expect(len(set(tok.values())) == 5 and all(len(t) >= 40 for t in tok.values()), f"weak tokens: {tok}")
