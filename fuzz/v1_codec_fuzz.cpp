@@ -31,7 +31,7 @@ std::string encode(const v1::Message& m) {
     case v1::Verb::shutdown: v1::put_shutdown(o); break;
     case v1::Verb::error: v1::put_error(o, m.code, m.text); break;
     case v1::Verb::notice: v1::put_notice(o, m.code, m.text); break;
-    case v1::Verb::hello: v1::put_hello(o, m.watcher, m.ring, m.name); break;
+    case v1::Verb::hello: v1::put_hello(o, m.watcher, m.ring, m.name, m.text); break;
     case v1::Verb::send: v1::put_send(o, m.number, m.text); break;
     case v1::Verb::ping: v1::put_ping(o, m.text); break;
     case v1::Verb::pong: v1::put_pong(o, m.text); break;
