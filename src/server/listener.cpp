@@ -137,7 +137,9 @@ asio::awaitable<void> Listener::handshake(Link link, Slot slot, MemberId id, Pee
   auto [wec, wn] = co_await link.write_all(asio::buffer(greeting));
   if (wec) co_return;
 
-  // The seed's client can't speak TLS, and is not probed where no ring would take it.
+  // The seed's client can't speak TLS: no probe on the TLS port. (Where no
+  // ring takes legacy clients it is still probed, so that the log can say why
+  // it was refused.)
   const bool legacy = !link.tls() && config_.legacy_after.count() > 0;
   PeerDetector detector(config_.max_line, legacy);
   std::array<char, kHandshakeReadBytes> buf{};
