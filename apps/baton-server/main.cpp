@@ -1,5 +1,6 @@
 // baton-server: parse flags, start logging, run the server until a signal.
-// Exit codes: 0 ok, 64 bad usage, 65 the journal is damaged or of another
+// Exit codes: 0 ok, 64 bad usage (also an --auth-file or TLS file that can't
+// be read or used), 65 the journal is damaged or of another
 // format, 70 internal error (e.g. the port is taken), 75 the journal directory
 // is in use by another server.
 #include <sysexits.h>
@@ -7,10 +8,12 @@
 #include <exception>
 #include <iostream>
 
+#include "core/auth.hpp"
 #include "server/journal_dir.hpp"
 #include "server/log.hpp"
 #include "server/options.hpp"
 #include "server/server.hpp"
+#include "server/tls_context.hpp"
 
 int main(int argc, char** argv) {
   baton::server::ServerConfig config;
@@ -26,6 +29,12 @@ int main(int argc, char** argv) {
   } catch (const baton::server::JournalLocked& e) {
     baton::server::log_warn(std::string("baton-server: ") + e.what());
     rc = EX_TEMPFAIL;
+  } catch (const baton::auth::AuthFileError& e) {
+    baton::server::log_warn(std::string("baton-server: --auth-file ") + e.what());
+    rc = EX_USAGE;
+  } catch (const baton::server::TlsFilesError& e) {
+    baton::server::log_warn(std::string("baton-server: ") + e.what());
+    rc = EX_USAGE;
   } catch (const std::exception& e) {
     baton::server::log_warn(std::string("baton-server: ") + e.what());
     rc = EX_SOFTWARE;

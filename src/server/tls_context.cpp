@@ -4,25 +4,26 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <stdexcept>
 
 namespace baton::server {
 namespace {
 
-std::string openssl_reason() {
-  const unsigned long e = ERR_get_error();
-  ERR_clear_error();
-  if (e == 0) return "unknown error";
-  char buf[256];
-  ERR_error_string_n(e, buf, sizeof buf);
-  return buf;
-}
-
 void load(const char* what, const std::string& path, const std::function<void()>& f) {
+  // Asio has taken OpenSSL's error off its queue into the exception; a file
+  // that can't be opened is said plainly rather than as "BIO routines".
+  if (std::FILE* file = std::fopen(path.c_str(), "r")) {
+    std::fclose(file);
+  } else {
+    throw TlsFilesError(std::string(what) + " " + path + ": " + std::strerror(errno));
+  }
   try {
     f();
-  } catch (const boost::system::system_error&) {
-    throw std::runtime_error(std::string(what) + " " + path + ": " + openssl_reason());
+  } catch (const boost::system::system_error& e) {
+    throw TlsFilesError(std::string(what) + " " + path + ": " + e.code().message());
   }
 }
 
@@ -46,7 +47,7 @@ std::shared_ptr<ssl::context> make_tls_context(const TlsFiles& files) {
   load("--tls-cert", files.cert, [&] { ctx->use_certificate_chain_file(files.cert); });
   load("--tls-key", files.key, [&] { ctx->use_private_key_file(files.key, ssl::context::pem); });
   if (SSL_CTX_check_private_key(native) != 1)
-    throw std::runtime_error("--tls-key " + files.key + " does not match --tls-cert " + files.cert);
+    throw TlsFilesError("--tls-key " + files.key + " does not match --tls-cert " + files.cert);
   if (!files.client_ca.empty()) {
     load("--tls-client-ca", files.client_ca, [&] { ctx->load_verify_file(files.client_ca); });
     // Tell clients which CA we accept, so one with several certificates picks right.

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,13 @@ struct TlsFiles {
   std::string client_ca;  // PEM: CA(s) client certificates must come from; empty: none asked for
 };
 
-// Throws std::runtime_error naming the file and OpenSSL's reason.
+// A TLS file that can't be read or used (the message names flag, file and reason).
+class TlsFilesError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Throws TlsFilesError.
 std::shared_ptr<ssl::context> make_tls_context(const TlsFiles& files);
 
 // The names a verified peer certificate carries: its subject CN and its DNS

@@ -59,8 +59,28 @@ def open_server_warnings(args, ck):
     local.stop()
 
 
+def careless_operator(args, ck, tmp):
+    """Unusable auth or TLS files stop the start with exit 64 and say which and why."""
+    bad = os.path.join(tmp, "plain-token")
+    with open(bad, "w") as f:
+        f.write("# pasted the token itself\nhunter2-token member payroll\n")
+    for what, flags, want in (
+            ("a missing auth file", ["--auth-file", os.path.join(tmp, "nope")], b"No such file"),
+            ("a token in clear", ["--auth-file", bad], bad.encode() + b":2:"),
+            ("a file that is no certificate", ["--tls-port", "0", "--tls-cert", bad, "--tls-key", bad],
+             b"--tls-cert " + bad.encode()),
+            ("a missing TLS certificate", ["--tls-port", "0", "--tls-cert", os.path.join(tmp, "nope"), "--tls-key", bad],
+             b"No such file")):
+        r = subprocess.run([args.server_bin, "--port", "0", "--admin-port", "0"] + flags, capture_output=True,
+                           timeout=10)
+        out = r.stdout + r.stderr
+        ck.expect(r.returncode == 64 and want in out, f"{what}: exit {r.returncode}, {out[-200:]!r}")
+        ck.expect(b"hunter2" not in out, f"{what}: the error quotes the file's secret")
+
+
 def scenario(args, ck):
     open_server_warnings(args, ck)
+    careless_operator(args, ck, fl.mkdtemp("baton-auth-bad-"))
     tmp = fl.mkdtemp("baton-auth-")
     tok = {k: new_token(args.server_bin) for k in ("alice", "bob", "watch", "jobs", "wrong")}
     ck.expect(len(set(tok.values())) == 5 and all(len(t) >= 40 for t in tok.values()), f"weak tokens: {tok}")
