@@ -15,6 +15,19 @@
 #include "server/server.hpp"
 #include "server/tls_context.hpp"
 
+namespace {
+
+// What stopped the server, as an exit code (see the top of this file).
+int exit_code_of(const std::exception& e) {
+  if (dynamic_cast<const baton::server::JournalUnusable*>(&e)) return EX_DATAERR;
+  if (dynamic_cast<const baton::server::JournalLocked*>(&e)) return EX_TEMPFAIL;
+  if (dynamic_cast<const baton::auth::AuthFileError*>(&e) || dynamic_cast<const baton::server::TlsFilesError*>(&e))
+    return EX_USAGE;
+  return EX_SOFTWARE;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   baton::server::ServerConfig config;
   if (auto rc = baton::server::parse_options(argc, argv, config)) return *rc;
@@ -23,21 +36,9 @@ int main(int argc, char** argv) {
   try {
     baton::server::Server server(config);
     server.run();
-  } catch (const baton::server::JournalUnusable& e) {
-    baton::server::log_warn(std::string("baton-server: ") + e.what());
-    rc = EX_DATAERR;
-  } catch (const baton::server::JournalLocked& e) {
-    baton::server::log_warn(std::string("baton-server: ") + e.what());
-    rc = EX_TEMPFAIL;
-  } catch (const baton::auth::AuthFileError& e) {
-    baton::server::log_warn(std::string("baton-server: --auth-file ") + e.what());
-    rc = EX_USAGE;
-  } catch (const baton::server::TlsFilesError& e) {
-    baton::server::log_warn(std::string("baton-server: ") + e.what());
-    rc = EX_USAGE;
   } catch (const std::exception& e) {
+    rc = exit_code_of(e);
     baton::server::log_warn(std::string("baton-server: ") + e.what());
-    rc = EX_SOFTWARE;
   }
   baton::server::shutdown_logging();
   return rc;

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "client/client_impl.hpp"
+#include "core/auth.hpp"
 
 namespace baton {
 
@@ -21,13 +22,6 @@ constexpr std::size_t kSendOverhead = 32;
 // server saw us leave, before closing anyway.
 constexpr milliseconds kCloseWait{1000};
 
-// The server's rule for a HELLO token (docs/PROTOCOL.md), checked before it
-// goes out: a space or a newline in it would forge fields or whole lines.
-bool valid_token(std::string_view token) {
-  return token.size() <= kMaxTokenBytes &&
-         std::all_of(token.begin(), token.end(), [](char c) { return c > ' ' && c <= '~'; });
-}
-
 }  // namespace
 
 Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -41,7 +35,9 @@ Client::~Client() {
 void Client::connect() {
   if (!valid_name(impl_->opt.name) || !valid_name(impl_->opt.ring))
     throw Error(Error::Kind::usage, "", "name and ring must match [A-Za-z0-9._-]{1,64}");
-  if (!valid_token(impl_->opt.token))
+  // The server's rule, checked before the token goes out: a space or a
+  // newline in it would forge fields or whole lines.
+  if (!impl_->opt.token.empty() && !auth::valid_token(impl_->opt.token))
     throw Error(Error::Kind::usage, "",
                 "a token is at most " + std::to_string(kMaxTokenBytes) + " printable characters, no spaces");
   if (impl_->opt.tls) {

@@ -38,10 +38,19 @@ PeerGuard::Key key_of(const asio::ip::address& a) {
   return PeerGuard::key_of(std::span<const unsigned char>(b.data(), b.size()));
 }
 
+// The table in --auth-file; errors name the flag too.
+std::shared_ptr<const auth::AuthTable> load_table(const std::string& path) {
+  try {
+    return std::make_shared<const auth::AuthTable>(auth::AuthTable::load(path));
+  } catch (const auth::AuthFileError& e) {
+    throw auth::AuthFileError(e.line(), std::string("--auth-file ") + e.what());
+  }
+}
+
 }  // namespace
 
 Gate::Gate(const ServerConfig& config) : config_(config), guard_(limits_of(config), random_seed()) {
-  if (!config.auth_file.empty()) table_ = std::make_shared<const auth::AuthTable>(auth::AuthTable::load(config.auth_file));
+  if (!config.auth_file.empty()) table_ = load_table(config.auth_file);
 }
 
 std::optional<Refusal> Gate::admit(const asio::ip::address& address, Clock::time_point now) {
@@ -117,7 +126,7 @@ std::variant<std::string, Refusal> Gate::check_legacy() const {
 
 std::shared_ptr<const auth::AuthTable> Gate::reload() {
   if (config_.auth_file.empty()) return nullptr;
-  table_ = std::make_shared<const auth::AuthTable>(auth::AuthTable::load(config_.auth_file));
+  table_ = load_table(config_.auth_file);
   return table_;
 }
 

@@ -17,22 +17,6 @@ Link::Link(tcp::socket sock, SslHandle ssl) : plain_(sock.get_executor()) {
   tls_.emplace(std::move(sock), ssl.release());
 }
 
-asio::awaitable<boost::system::error_code> Link::handshake() {
-  if (!tls_) co_return boost::system::error_code{};
-  auto [ec] = co_await tls_->async_handshake(ssl::stream_base::server, use_tuple);
-  co_return ec;
-}
-
-asio::awaitable<IoResult> Link::read_some(asio::mutable_buffer b) {
-  if (tls_) co_return co_await tls_->async_read_some(b, use_tuple);
-  co_return co_await plain_.async_read_some(b, use_tuple);
-}
-
-asio::awaitable<IoResult> Link::write_all(asio::const_buffer b) {
-  if (tls_) co_return co_await asio::async_write(*tls_, b, use_tuple);
-  co_return co_await asio::async_write(plain_, b, use_tuple);
-}
-
 std::size_t Link::try_write(asio::const_buffer b, boost::system::error_code& ec) {
   ec = {};
   if (tls_) return 0;

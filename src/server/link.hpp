@@ -12,14 +12,11 @@
 
 #include <memory>
 #include <optional>
-#include <tuple>
 
 #include "server/asio.hpp"
 #include "server/tls_context.hpp"
 
 namespace baton::server {
-
-using IoResult = std::tuple<boost::system::error_code, std::size_t>;
 
 class Link {
  public:
@@ -36,9 +33,42 @@ class Link {
   bool is_open() const noexcept { return tls_ ? tls_->next_layer().is_open() : plain_.is_open(); }
   SSL* ssl() noexcept { return tls_ ? tls_->native_handle() : nullptr; }
 
-  asio::awaitable<boost::system::error_code> handshake();  // TLS: the server side; plain: nothing
-  asio::awaitable<IoResult> read_some(asio::mutable_buffer b);
-  asio::awaitable<IoResult> write_all(asio::const_buffer b);
+  // Asynchronous operations taking any completion token (e.g. use_tuple).
+  // The completion handler goes straight to the socket's or the TLS stream's
+  // own operation: a read on the turn path costs no coroutine frame of ours.
+  // The TLS server handshake (plain: completes at once, without error).
+  template <class Token>
+  auto async_handshake(Token&& token) {
+    return asio::async_initiate<Token, void(boost::system::error_code)>(
+        [this](auto handler) {
+          if (tls_) {
+            tls_->async_handshake(ssl::stream_base::server, std::move(handler));
+          } else {
+            auto ex = asio::get_associated_executor(handler, plain_.get_executor());
+            asio::post(ex, [h = std::move(handler)]() mutable { std::move(h)(boost::system::error_code{}); });
+          }
+        },
+        token);
+  }
+  template <class Token>
+  auto async_read_some(asio::mutable_buffer b, Token&& token) {
+    return asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
+        [this](auto handler, asio::mutable_buffer buf) {
+          if (tls_) tls_->async_read_some(buf, std::move(handler));
+          else plain_.async_read_some(buf, std::move(handler));
+        },
+        token, b);
+  }
+  // The whole buffer, or an error.
+  template <class Token>
+  auto async_write_all(asio::const_buffer b, Token&& token) {
+    return asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
+        [this](auto handler, asio::const_buffer buf) {
+          if (tls_) asio::async_write(*tls_, buf, std::move(handler));
+          else asio::async_write(plain_, buf, std::move(handler));
+        },
+        token, b);
+  }
   // Writes what the socket takes now without waiting: plain only; TLS writes
   // nothing (returns 0) and leaves it to write_all.
   std::size_t try_write(asio::const_buffer b, boost::system::error_code& ec);

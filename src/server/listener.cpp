@@ -123,18 +123,19 @@ asio::awaitable<void> Listener::handshake(Link link, Slot slot, MemberId id, Pee
     // A stalled TLS handshake costs a timer and a descriptor, never a thread,
     // and ends with the hello timeout like a silent plain connection.
     timer.expires_at(started + config_.hello_timeout);
-    auto r = co_await (link.handshake() || timer.async_wait(use_tuple));
-    if (r.index() == 1 || std::get<0>(r)) {
+    auto r = co_await (link.async_handshake(use_tuple) || timer.async_wait(use_tuple));
+    const auto failed = r.index() == 1 ? asio::error::timed_out : std::get<0>(std::get<0>(r));
+    if (failed) {
       count(closed_, Closed::refused);
       log_info(fmt::format("TLS handshake with {} failed: {}", peer.text,
-                           r.index() == 1 ? "timed out" : std::get<0>(r).message()));
+                           r.index() == 1 ? std::string("timed out") : failed.message()));
       link.close();
       co_return;
     }
   }
   std::string greeting;
   v1::put_greeting(greeting);
-  auto [wec, wn] = co_await link.write_all(asio::buffer(greeting));
+  auto [wec, wn] = co_await link.async_write_all(asio::buffer(greeting), use_tuple);
   if (wec) co_return;
 
   // The seed's client can't speak TLS: no probe on the TLS port. (Where no
@@ -146,7 +147,7 @@ asio::awaitable<void> Listener::handshake(Link link, Slot slot, MemberId id, Pee
   for (;;) {
     const bool quiet_phase = !detector.heard() && !detector.probed() && legacy;
     timer.expires_at(started + (quiet_phase ? config_.legacy_after : config_.hello_timeout));
-    auto result = co_await (link.read_some(asio::buffer(buf)) || timer.async_wait(use_tuple));
+    auto result = co_await (link.async_read_some(asio::buffer(buf), use_tuple) || timer.async_wait(use_tuple));
     if (stopped_) co_return;
     PeerDetector::Verdict verdict;
     if (result.index() == 1) {
@@ -170,7 +171,7 @@ asio::awaitable<bool> Listener::act(Link& link, PeerDetector::Verdict v, Slot& s
     // went 300 ms ago, so the two never share a read.
     std::string go;
     legacy::put_go(go);
-    auto [ec, n] = co_await link.write_all(asio::buffer(go));
+    auto [ec, n] = co_await link.async_write_all(asio::buffer(go), use_tuple);
     co_return !ec;
   }
   if (auto* r = std::get_if<PeerDetector::Refuse>(&v)) {

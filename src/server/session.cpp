@@ -42,7 +42,7 @@ asio::awaitable<void> Session::read_loop() {
     shard_.flush_dirty();
   }
   while (link_.is_open()) {
-    auto [ec, n] = co_await link_.read_some(asio::buffer(rbuf_));
+    auto [ec, n] = co_await link_.async_read_some(asio::buffer(rbuf_), use_tuple);
     if (ec || n == 0) break;
     last_heard_ = Clock::now();
     if (ended_) continue;  // lingering after an error: discard until the peer closes
@@ -203,7 +203,7 @@ void Session::write_out() {
 asio::awaitable<void> Session::write_loop() {
   while (!out_.empty() && link_.is_open()) {
     sending_.swap(out_);
-    auto [ec, n] = co_await link_.write_all(asio::buffer(sending_));
+    auto [ec, n] = co_await link_.async_write_all(asio::buffer(sending_), use_tuple);
     sending_.clear();
     if (ec) {
       out_.clear();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -116,6 +117,19 @@ struct FakeLog final : HubLog {
 struct FakeClock {
   HubConfig::Clock::time_point t{std::chrono::hours(1)};
   void advance(std::chrono::milliseconds d) { t += d; }
+};
+
+// The people a test brings into hubs; each enters as it is made.
+struct People {
+  std::vector<std::unique_ptr<FakeParticipant>> all;
+  FakeParticipant& join(Hub& hub, const std::string& name, const std::string& ring = "default",
+                        bool watcher = false) {
+    all.push_back(std::make_unique<FakeParticipant>(all.size() + 1, name, ring, watcher));
+    auto& p = *all.back();
+    p.hub = &hub;
+    hub.enter(p);
+    return p;
+  }
 };
 
 }  // namespace baton::test

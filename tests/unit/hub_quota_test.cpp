@@ -14,7 +14,7 @@ namespace {
 struct HubQuotaTest : ::testing::Test {
   FakeClock clock;
   FakeLog log;
-  std::vector<std::unique_ptr<FakeParticipant>> people;
+  People people;
 
   HubConfig config() {
     HubConfig c;
@@ -24,11 +24,7 @@ struct HubQuotaTest : ::testing::Test {
     return c;
   }
   FakeParticipant& join(Hub& hub, const std::string& name, const std::string& ring = "default", bool watcher = false) {
-    people.push_back(std::make_unique<FakeParticipant>(people.size() + 1, name, ring, watcher));
-    auto& p = *people.back();
-    p.hub = &hub;
-    hub.enter(p);
-    return p;
+    return people.join(hub, name, ring, watcher);
   }
 };
 

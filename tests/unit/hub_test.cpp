@@ -18,7 +18,7 @@ struct HubTest : ::testing::Test {
   FakeClock clock;
   FakeLog log;
   FakeJournal journal;
-  std::vector<std::unique_ptr<FakeParticipant>> people;
+  People people;
 
   HubConfig config(bool from_clock = false) {
     HubConfig c;
@@ -31,11 +31,7 @@ struct HubTest : ::testing::Test {
     return c;
   }
   FakeParticipant& join(Hub& hub, const std::string& name, const std::string& ring = "default", bool watcher = false) {
-    people.push_back(std::make_unique<FakeParticipant>(people.size() + 1, name, ring, watcher));
-    auto& p = *people.back();
-    p.hub = &hub;
-    hub.enter(p);
-    return p;
+    return people.join(hub, name, ring, watcher);
   }
   void SetUp() override { FakeParticipant::shared_readied().clear(); }
 };
