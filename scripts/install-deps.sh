@@ -3,10 +3,10 @@
 # Idempotent: does nothing when everything is already there.
 set -euo pipefail
 pkgs=(cmake ninja-build g++ pkg-config python3
-      libboost1.81-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
+      libboost1.81-dev libboost-url1.81-dev prometheus-cpp-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
       libgtest-dev libssl-dev openssl
       libhiredis-dev redis-server liburing-dev strace procps
-      iproute2 iptables)
+      iproute2 iptables prometheus)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

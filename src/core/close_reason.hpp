@@ -1,12 +1,14 @@
 // Why connections end, counted by reason: one counter array per single
-// writer (each shard, the listener), summed by whoever reads them after the
-// writers stopped (today the end-of-run log line; later /metrics).
+// writer (each shard, the listener), summed by whoever reads them: /metrics
+// and /status at scrape time, the end-of-run log line.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
+
+#include "core/stat_counter.hpp"
 
 namespace baton {
 
@@ -28,11 +30,15 @@ enum class Closed : std::uint8_t {
 inline constexpr std::array<std::string_view, static_cast<std::size_t>(Closed::count_)> kClosedNames = {
     "bye", "peer_closed", "error", "slow_consumer", "idle", "turn_timeout", "shutdown", "refused", "server_full", "auth", "quota"};
 
-using ClosedCounts = std::array<std::uint64_t, static_cast<std::size_t>(Closed::count_)>;
+using ClosedCounts = std::array<Counter, static_cast<std::size_t>(Closed::count_)>;  // one writer each
+using ClosedTotals = std::array<std::uint64_t, static_cast<std::size_t>(Closed::count_)>;
 
-inline void count(ClosedCounts& c, Closed why) { ++c[static_cast<std::size_t>(why)]; }
+inline void count(ClosedCounts& c, Closed why) { c[static_cast<std::size_t>(why)].add(); }
+inline void add_to(ClosedTotals& t, const ClosedCounts& c) {
+  for (std::size_t i = 0; i < t.size(); ++i) t[i] += c[i].get();
+}
 
-inline std::string describe(const ClosedCounts& c) {
+inline std::string describe(const ClosedTotals& c) {
   std::string out;
   for (std::size_t i = 0; i < c.size(); ++i) {
     if (c[i] == 0) continue;

@@ -12,6 +12,9 @@ namespace baton {
 namespace {
 
 constexpr std::string_view kRevokedPing = "revoked";  // token of the PING that asks a revoked member to show life
+// Names of rings deleted between two takes of the live feed; past this, a
+// flood of short-lived rings only leaves some stale rows on a status page.
+constexpr std::size_t kMaxGoneQueued = 4096;
 
 std::uint64_t ms(std::chrono::milliseconds d) { return static_cast<std::uint64_t>(d.count()); }
 
@@ -47,8 +50,13 @@ Hub::RingState& Hub::ring_named(const std::string& name) {
   // wrap "wall - 1" to the top of the range: the next grant would be turn 0.
   if (const std::uint64_t wall = config_.turns_from_clock ? std::min(config_.wall_micros(), kMaxTurn) : 0; wall > 0)
     last = std::max(last, wall - 1);
-  auto rs = std::make_unique<RingState>(name, config_.min_members, last);
-  return *rings_.emplace(name, std::move(rs)).first->second;
+  auto rs = std::make_unique<RingState>(name, config_.min_members, last, config_.history);
+  if (config_.exported) rs->exported = config_.exported(name);
+  if (const auto s = streams_.find(name); s != streams_.end()) rs->streams = s->second;
+  RingState& made = *rings_.emplace(name, std::move(rs)).first->second;
+  by_name_.emplace(made.name, &made);
+  stats_.rings.add(1);
+  return made;
 }
 
 void Hub::maybe_retire(RingState& rs) {
@@ -56,6 +64,15 @@ void Hub::maybe_retire(RingState& rs) {
   // kept (folded into floor_), so that a ring of that name starts above it.
   if (rs.ring.size() != 0 || !rs.watchers.empty() || rs.staged || rs.stalled) return;
   floor_ = std::max(floor_, rs.ring.turn());
+  if (rs.waiting_counted) stats_.waiting.add(-1);
+  if (rs.feed_dirty) std::erase(changed_, &rs);
+  if ((feed_all_ || rs.streams > 0) && gone_.size() < kMaxGoneQueued) gone_.push_back(rs.name);
+  if (rs.exported) {
+    rs.exported->members.set(0);
+    rs.exported->watchers.set(0);
+  }
+  stats_.rings.add(-1);
+  by_name_.erase(rs.name);
   rings_.erase(rings_.find(rs.name));
   if (config_.rings_in_use) config_.rings_in_use->fetch_sub(1, std::memory_order_relaxed);
 }
@@ -107,11 +124,15 @@ void Hub::enter(Participant& p) {
                         who.wire == Wire::v1 ? "v1" : "legacy", who.peer.empty() ? "" : " from ", who.peer));
   if (who.watcher) {
     rs.watchers.push_back(&p);
+    touch(rs);
     return;
   }
+  record(rs, RingEvent::Kind::joined, rs.ring.turn(), who.name);
   guard(rs);
   rs.ring.join(p.id(), effects_);
   apply(rs);
+  refresh_waiting(rs);
+  touch(rs);
 }
 
 void Hub::submit(Participant& p, std::uint64_t turn, std::string_view payload) {
@@ -125,6 +146,11 @@ void Hub::submit(Participant& p, std::uint64_t turn, std::string_view payload) {
   if (p.who().wire == Wire::legacy) turn = rs.ring.turn();
   auto verdict = rs.ring.check(p.id(), turn);
   if (verdict == Ring::Verdict::accepted && rs.sender != 0) verdict = Ring::Verdict::stale_turn;  // sent twice
+  if (verdict == Ring::Verdict::accepted) {
+    const auto now = config_.now();
+    stats_.hold.observe(now - rs.granted_at);
+    rs.sent_at = now;
+  }
   if (verdict != Ring::Verdict::accepted) {
     if (verdict == Ring::Verdict::stale_turn && turn != 0 && seat->second.revoked_turn == turn) {
       seat->second.revoked_turn = 0;  // once: the REVOKED in its stream already answered it
@@ -172,13 +198,17 @@ void Hub::accept(RingState& rs, Participant& p, std::uint64_t turn, std::string_
   const bool can_grant = guard(rs);
   if (rs.ring.submit(p.id(), turn, effects_) != Ring::Verdict::accepted) return;
   if (config_.log_turns) log_.turn(rs.name, turn, p.who().name, payload);
+  stats_.sends.add();
+  record(rs, RingEvent::Kind::sent, turn, p.who().name, payload);
   // In the sender's own stream the ACK precedes anything the turn causes
   // (with one member, its next GRANT). Across participants, the next holder
   // is readied first (apply does it): its GRANT is on the critical path of
   // the next turn, the ACK and the EVENTs are not.
   p.deliver_ack(turn);
   for (Participant* w : rs.watchers) w->deliver_event(turn, p.who().name, payload);
+  handoff_since_ = rs.sent_at;  // the grant this send causes ends a hand-off
   apply(rs);
+  handoff_since_.reset();
   p.ready();
   for (Participant* w : rs.watchers) w->ready();
   if (!can_grant) stall(rs);
@@ -203,6 +233,7 @@ void Hub::leave(Participant& p) {
   log_.info(fmt::format("{} left ring {}", who.name, who.ring));
   if (who.watcher) {
     std::erase(rs.watchers, &p);
+    touch(rs);
     maybe_retire(rs);
     return;
   }
@@ -211,22 +242,42 @@ void Hub::leave(Participant& p) {
     rs.sender = 0;
     rs.pending.clear();
   }
+  if (rs.ring.holder() == p.id()) {  // its turn ends without a send
+    stats_.holder_left.add();
+    record(rs, RingEvent::Kind::holder_left, rs.ring.turn(), who.name);
+  } else {
+    record(rs, RingEvent::Kind::left, rs.ring.turn(), who.name);
+  }
   guard(rs);
   rs.ring.leave(p.id(), effects_);
   apply(rs);
+  refresh_waiting(rs);
+  touch(rs);
   maybe_retire(rs);
 }
 
 void Hub::apply(RingState& rs) {
+  if (effects_.empty()) return;
   for (const Effect& e : effects_) {
     const auto it = seats_.find(e.member);
     Seat* seat = it == seats_.end() ? nullptr : &it->second;
-    // Every grant is armed, whether or not its holder is there to be told.
-    if (e.kind == Effect::Kind::grant) arm(rs, seat ? seat->p : nullptr);
+    if (e.kind == Effect::Kind::grant) {
+      // Every grant is armed and counted, whether or not its holder is there to be told.
+      const auto now = config_.now();
+      rs.granted_at = now;
+      ++rs.grants;
+      stats_.grants.add();
+      if (rs.exported) rs.exported->grants.add();
+      arm(rs, seat ? seat->p : nullptr, now);
+    } else if (e.kind == Effect::Kind::revoke) {
+      stats_.revoked.add();
+      record(rs, RingEvent::Kind::revoked, e.value, seat ? std::string_view(seat->p->who().name) : "");
+    }
     if (!seat || seat->p->ended()) continue;  // nothing more is said to a peer we said goodbye to
     deliver(rs, e, *seat);
   }
   effects_.clear();
+  touch(rs);
   run_deferred();
 }
 

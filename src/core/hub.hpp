@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,9 +28,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/hub_stats.hpp"
 #include "core/journal_port.hpp"
 #include "core/participant.hpp"
 #include "core/ring.hpp"
+#include "core/ring_view.hpp"
 
 namespace baton {
 
@@ -54,6 +57,10 @@ struct HubConfig {
   std::size_t max_watchers_per_ring = SIZE_MAX;
   std::size_t max_rings = SIZE_MAX;
   std::atomic<std::size_t>* rings_in_use = nullptr;
+  std::size_t history = 16;  // events kept per ring for the admin API (--ring-history); 0: none
+  // --metrics-ring: the gauges of a ring exported by name, or null. Asked
+  // once per ring created, never per turn.
+  std::function<RingGauges*(const std::string&)> exported;
   std::function<Clock::time_point()> now = [] { return Clock::now(); };
   std::function<std::uint64_t()> wall_micros;  // empty: the system clock
 };
@@ -108,6 +115,27 @@ class Hub {
   // Current (or last) turn of a ring; 0 if the ring does not exist.
   std::uint64_t turn_of(std::string_view ring) const;
 
+  // --- observability (docs/ADMIN.md); bounded work whatever the ring count ---
+  const HubStats& stats() const noexcept { return stats_; }
+  // While a send's consequences are delivered: when that send was read
+  // (the start of a hand-off); nullopt for grants with another cause.
+  std::optional<Clock::time_point> handoff_since() const noexcept { return handoff_since_; }
+  // Up to `limit` rings in name order, after `after` (exclusive; "" = from the first).
+  std::vector<RingSummary> list_rings(std::string_view after, std::size_t limit) const;
+  std::optional<RingDetail> ring_detail(std::string_view name) const;
+  // Events of a ring after turn `after` that the history still holds, and
+  // whether it holds all of them (false: some were overwritten).
+  // *last_seq: the ring's newest event's seq (0: none).
+  std::vector<RingEvent> events_after(std::string_view name, std::uint64_t after, bool* complete,
+                                      std::uint64_t* last_seq) const;
+  // The live feed: while on (all rings) or while a ring has streams, its
+  // changes are collected for take_changes(); nothing is collected otherwise.
+  void feed_all(bool on);
+  void feed_ring(const std::string& name, int delta);  // a stream of that ring opened (+1) or closed (-1)
+  bool feed_pending() const noexcept { return !changed_.empty() || !gone_.empty(); }
+  // What changed since the last take, at most max_rings rings (the rest wait).
+  FeedBatch take_changes(std::size_t max_rings);
+
   struct RingState;
 
  private:
@@ -137,10 +165,16 @@ class Hub {
   void apply(RingState& rs);
   void deliver(RingState& rs, const Effect& e, Seat& seat);
   void run_deferred();
-  void arm(RingState& rs, const Participant* holder);
+  void arm(RingState& rs, const Participant* holder, Clock::time_point now);
   void stall(RingState& rs);
   void retry_stalled();
   void refuse(Participant& p, Ring::Verdict v, std::uint64_t turn, std::uint64_t current);
+  // Observability, off the ordering logic: history, the waiting gauge, the feed.
+  void record(RingState& rs, RingEvent::Kind kind, std::uint64_t turn, std::string_view name,
+              std::string_view payload = {});
+  void refresh_waiting(RingState& rs);
+  void touch(RingState& rs);
+  RingSummary summarize(const RingState& rs) const;
 
   HubConfig config_;
   HubLog& log_;
@@ -158,6 +192,14 @@ class Hub {
   Effects effects_;
   std::vector<Deferred> deferred_;
   bool applying_ = false;
+
+  HubStats stats_;
+  std::optional<Clock::time_point> handoff_since_;
+  std::map<std::string_view, RingState*> by_name_;  // rings_ in name order, for paging (keys view RingState::name)
+  bool feed_all_ = false;
+  std::unordered_map<std::string, int> streams_;  // /events?ring= streams per ring name, existing or not
+  std::vector<RingState*> changed_;               // rings with feed_dirty set
+  std::vector<std::string> gone_;                 // rings deleted while the feed was on
 };
 
 }  // namespace baton

@@ -5,6 +5,7 @@
 #include <boost/intrusive/list.hpp>
 
 #include "core/hub.hpp"
+#include "core/ring_history.hpp"
 
 namespace baton {
 
@@ -12,8 +13,8 @@ namespace bi = boost::intrusive;
 using TimerHook = bi::list_member_hook<bi::link_mode<bi::auto_unlink>>;
 
 struct Hub::RingState {
-  RingState(std::string n, std::size_t min_members, std::uint64_t last_turn)
-      : name(std::move(n)), ring(min_members, last_turn) {}
+  RingState(std::string n, std::size_t min_members, std::uint64_t last_turn, std::size_t history_size)
+      : name(std::move(n)), ring(min_members, last_turn), history(history_size) {}
   std::string name;
   Ring ring;
   std::unordered_map<std::string, MemberId> names;  // member names (v1 and legacy), unique per ring
@@ -26,6 +27,17 @@ struct Hub::RingState {
   MemberId sender = 0;   // 0: no send pending (or its sender left)
   std::uint64_t pending_turn = 0;
   std::string pending;   // its payload; the capacity stays for the next one
+
+  // --- observability (docs/ADMIN.md) ---
+  std::uint64_t grants = 0;
+  Clock::time_point granted_at{};  // the current turn's grant: hold time
+  Clock::time_point sent_at{};     // the holder's send read: hand-off latency
+  RingHistory history;
+  RingGauges* exported = nullptr;  // --metrics-ring
+  bool waiting_counted = false;    // counted in HubStats::waiting
+  bool feed_dirty = false;         // in Hub::changed_: the live feed takes it
+  int streams = 0;                 // /events?ring= streams of this ring
+  std::uint64_t fed_seq = 0;       // its last history event the feed took
 };
 
 // All deadlines in one list share a timeout and are armed at a rising "now",

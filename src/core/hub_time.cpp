@@ -21,16 +21,16 @@ constexpr std::uint64_t kReserveAheadCounted = std::uint64_t{1} << 16;
 
 }  // namespace
 
-void Hub::arm(RingState& rs, const Participant* holder) {
+void Hub::arm(RingState& rs, const Participant* holder, Clock::time_point now) {
   rs.timer.unlink();
   rs.deadline = Clock::time_point::max();
   if (config_.turn_timeout.count() > 0) {
-    rs.deadline = config_.now() + config_.turn_timeout;
+    rs.deadline = now + config_.turn_timeout;
     timers_->turn.push_back(rs);
   } else if (holder && holder->who().wire == Wire::legacy && config_.legacy_silence.count() > 0) {
     // Even with no turn timeout, a seed client that stopped answering GO must
     // not hold the ring for ever: it can't be pinged, so its silence is the sign.
-    rs.deadline = config_.now() + config_.legacy_silence;
+    rs.deadline = now + config_.legacy_silence;
     timers_->legacy.push_back(rs);
   }
 }
@@ -117,6 +117,7 @@ void Hub::stall(RingState& rs) {
                           "retrying every {} ms", rs.name, config_.journal_retry.count()));
   }
   stalled_.push_back(&rs);
+  touch(rs);
   retry_at_ = std::min(retry_at_, config_.now() + config_.journal_retry);
   tell_ring(rs, v1::notice::journal_stalled, "the server cannot write its journal; turns resume when it can");
 }
@@ -161,7 +162,7 @@ void Hub::retry_stalled() {
     // new one it would keep the baton for ever.
     if (const auto holder = rs->ring.holder(); holder && rs->sender == 0 && !rs->timer.is_linked()) {
       const auto seat = seats_.find(*holder);
-      arm(*rs, seat == seats_.end() ? nullptr : seat->second.p);
+      arm(*rs, seat == seats_.end() ? nullptr : seat->second.p, config_.now());
     }
     maybe_retire(*rs);
   }

@@ -18,11 +18,21 @@
 #include <cstdint>
 #include <string_view>
 
+#include "core/stat_counter.hpp"
+
 namespace baton {
+
+// What a journal counts for /metrics: single writer, the journal's shard.
+struct JournalStats {
+  SyncHistogram sync{kSyncBoundsNs};  // one write + sync, whether it worked or not
+  Counter errors;                     // writes or syncs that failed
+};
 
 class JournalPort {
  public:
   virtual ~JournalPort() = default;
+  // Its counters, if it keeps any (fakes don't).
+  virtual const JournalStats* stats() const { return nullptr; }
 
   // Adds an accepted send to the pending batch. Nothing is written yet.
   virtual void stage_send(std::string_view ring, std::uint64_t turn, std::string_view name,

@@ -69,6 +69,11 @@ class Ring {
   std::optional<MemberId> holder() const;
   std::uint64_t turn() const noexcept { return turn_; }  // current (or last) turn number
   std::size_t size() const noexcept { return order_.size() + suspended_.size(); }
+  // Holder first (while a turn runs), then the queue in order; then the suspended.
+  const std::deque<MemberId>& order() const noexcept { return order_; }
+  const std::vector<MemberId>& suspended_members() const noexcept { return suspended_; }
+  // min_members was reached and the ring has not emptied since.
+  bool started() const noexcept { return started_; }
   bool contains(MemberId id) const;
   bool suspended(MemberId id) const;
   // 0 = holds the baton, 1 = next, ...; nullopt if not a member or suspended.

@@ -1,21 +1,29 @@
-// The admin HTTP port for probes: GET /livez (the process is alive) and
-// GET /readyz (listening and not draining; 503 while draining after SIGTERM).
-// Served by Boost.Beast on shard 0's io_context: no thread of its own.
-// Thread: construct, start() and stop() on that io_context's thread (or
-// before it runs); ready() is called there too.
+// The admin HTTP port (docs/ADMIN.md): probes (/livez, /readyz), /metrics,
+// the JSON status API (/status, /rings, /rings/NAME), the live feed
+// (/events, Server-Sent Events) and the status page at /. Served by
+// Boost.Beast on shard 0's io_context: no thread of its own. Ring state is
+// read on each ring's shard thread (StatusSource), never shared.
+// Thread: construct, start() and stop() on shard 0's thread (or before it runs).
 #pragma once
 
 #include <cstdint>
-#include <functional>
+#include <memory>
 
 #include "server/asio.hpp"
+#include "server/config.hpp"
+#include "server/event_feed.hpp"
+#include "server/stats.hpp"
 
 namespace baton::server {
+
+class Gate;
+class StatusSource;
 
 class AdminHttp {
  public:
   // Binds at once (throws boost::system::system_error); ep's port may be 0.
-  AdminHttp(asio::io_context& ctx, const tcp::endpoint& ep, std::function<bool()> ready);
+  AdminHttp(asio::io_context& ctx, const tcp::endpoint& ep, const ServerConfig& config, StatusSource& source,
+            Gate& gate, AdminStats& stats);
   std::uint16_t port() const { return port_; }
   void start();
   // Used by tests only: the server keeps this port open through its drain on
@@ -24,10 +32,15 @@ class AdminHttp {
 
  private:
   asio::awaitable<void> serve(tcp::socket sock);
+  asio::awaitable<void> tick_loop();
 
   asio::io_context& ctx_;
+  const ServerConfig& config_;
+  StatusSource& source_;
+  Gate& gate_;
+  AdminStats& stats_;
   tcp::acceptor acceptor_;
-  std::function<bool()> ready_;
+  EventFeed feed_;
   std::uint16_t port_ = 0;
 };
 

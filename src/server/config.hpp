@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/limits.hpp"
 
@@ -15,6 +16,7 @@ using std::chrono::milliseconds;
 
 inline constexpr std::uint64_t kDefaultSegmentBytes = 16ull << 20;     // --journal-segment-bytes
 inline constexpr std::uint64_t kDefaultJournalMaxBytes = 256ull << 20; // --journal-max-bytes
+inline constexpr std::size_t kMaxMetricsRings = 32;  // --metrics-ring: each adds 4 series
 // Smaller segments would rotate (a file created and a directory synced) every few hundred sends.
 inline constexpr std::uint64_t kMinSegmentBytes = 64ull << 10;
 
@@ -73,6 +75,12 @@ struct ServerConfig {
   std::size_t max_rings = 16384;           // rings on the server
   milliseconds auth_fail_delay{250};       // an address's next verdicts wait this long per recent failed token
   milliseconds auth_fail_delay_max{5000};  // ... but at most this long
+
+  // --- observability (docs/ADMIN.md) ---
+  std::size_t ring_history = 16;           // events kept per ring for /rings/NAME and /events?ring=; 0: none
+  std::vector<std::string> metrics_rings;  // rings exported by name in /metrics (at most kMaxMetricsRings)
+  std::size_t max_admin_streams = 32;      // /events streams at once; more get 503
+  std::size_t max_admin_connections = 64;  // admin HTTP connections at once (streams included); more get 503
 
   // The legacy ring in effect (legacy_ring resolved against auth_file).
   std::string effective_legacy_ring() const { return legacy_ring ? *legacy_ring : auth_file.empty() ? "default" : ""; }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -70,12 +71,16 @@ bool ShardJournal::append(const std::string& bytes) {
   if (broken_) return false;
   // One write(2): a crash leaves the batch whole, torn at its end, or absent;
   // a torn end is a damaged tail that recovery cuts.
+  const auto started = std::chrono::steady_clock::now();
   const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
-  if (n == static_cast<ssize_t>(bytes.size()) && ::fdatasync(fd_) == 0) {
+  const bool ok = n == static_cast<ssize_t>(bytes.size()) && ::fdatasync(fd_) == 0;
+  const int err = n < 0 ? errno : 0;
+  stats_.sync.observe(std::chrono::steady_clock::now() - started);
+  if (ok) {
     size_ += bytes.size();
     return true;
   }
-  const int err = n < 0 ? errno : 0;
+  stats_.errors.add();
   if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
     broken_ = true;
     log_warn(fmt::format("journal {}: a failed write could not be cut off ({}); no more sends are acknowledged",

@@ -39,6 +39,7 @@ class ShardJournal final : public JournalPort {
   bool commit() override;
   bool reserve(std::uint64_t upto) override;
 
+  const JournalStats* stats() const override { return &stats_; }
   std::uint64_t reservation() const noexcept { return reservation_; }
   const fs::path& active_segment() const noexcept { return path_; }
 
@@ -59,7 +60,8 @@ class ShardJournal final : public JournalPort {
   std::string batch_;
   std::size_t staged_ = 0;
   bool oversize_ = false;        // a staged send too large for a record: the batch fails
-  bool broken_ = false;          // a failed write could not be cut off: nothing more is written
+  bool broken_ = false;
+  JournalStats stats_;          // a failed write could not be cut off: nothing more is written
 };
 
 }  // namespace baton::server

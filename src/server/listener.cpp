@@ -63,9 +63,11 @@ void Listener::on_accept(tcp::socket sock, bool tls) {
   // Admission before any handshake (Redis's acceptCommonHandler): a refused
   // peer costs one write, never a TLS handshake.
   std::string out;
+  stats_.accepted.add();
   if (clients_.load(std::memory_order_relaxed) >= config_.max_clients) {
     v1::put_error(out, v1::code::server_full, fmt::format("at most {} clients", config_.max_clients));
-    count(closed_, Closed::server_full);
+    count(stats_.closed, Closed::server_full);
+    count_error(stats_.errors, v1::code::server_full);
     refuse_now(sock.release(), out);
     return;
   }
@@ -74,7 +76,8 @@ void Listener::on_accept(tcp::socket sock, bool tls) {
     // bounded apart, so that strangers can't spend the memory with handshakes.
     v1::put_error(out, v1::code::server_full,
                   fmt::format("at most {} TLS clients (--max-tls-clients)", config_.max_tls_clients));
-    count(closed_, Closed::server_full);
+    count(stats_.closed, Closed::server_full);
+    count_error(stats_.errors, v1::code::server_full);
     refuse_now(sock.release(), out);
     return;
   }
@@ -85,7 +88,8 @@ void Listener::on_accept(tcp::socket sock, bool tls) {
   if (auto r = gate_.admit(peer.address, Clock::now())) {
     // Plain text even on the TLS port: no handshake is spent on a refusal.
     v1::put_error(out, r->code, r->text);
-    count(closed_, r->why);
+    count(stats_.closed, r->why);
+    count_error(stats_.errors, r->code);
     refuse_now(sock.release(), out);
     note_quota_refusal(peer, r->text);
     return;
@@ -112,11 +116,17 @@ void Listener::note_quota_refusal(const Peer& peer, std::string_view why) {
 void Listener::on_exhausted(int fd) {
   std::string out;
   v1::put_error(out, v1::code::server_full, "the server is out of file descriptors");
-  count(closed_, Closed::server_full);
+  count(stats_.closed, Closed::server_full);
+  count_error(stats_.errors, v1::code::server_full);
   refuse_now(fd, out);
 }
 
 asio::awaitable<void> Listener::handshake(Link link, Slot slot, MemberId id, Peer peer) {
+  struct InFlight {  // baton_handshakes, whichever way this coroutine ends
+    Gauge& g;
+    explicit InFlight(Gauge& gauge) : g(gauge) { g.add(1); }
+    ~InFlight() { g.add(-1); }
+  } in_flight(stats_.handshakes);
   const auto started = Clock::now();
   asio::steady_timer timer(ctx_);
   if (link.tls()) {
@@ -126,9 +136,10 @@ asio::awaitable<void> Listener::handshake(Link link, Slot slot, MemberId id, Pee
     auto r = co_await (link.async_handshake(use_tuple) || timer.async_wait(use_tuple));
     const auto failed = r.index() == 1 ? asio::error::timed_out : std::get<0>(std::get<0>(r));
     if (failed) {
-      count(closed_, Closed::refused);
+      count(stats_.closed, Closed::refused);
       log_info(fmt::format("TLS handshake with {} failed: {}", peer.text,
                            r.index() == 1 ? std::string("timed out") : failed.message()));
+      log_close({kClosedNames[static_cast<std::size_t>(Closed::refused)], "", "", peer.text, "", "tls"});
       link.close();
       co_return;
     }
@@ -176,7 +187,7 @@ asio::awaitable<bool> Listener::act(Link& link, PeerDetector::Verdict v, Slot& s
   }
   if (auto* r = std::get_if<PeerDetector::Refuse>(&v)) {
     Refusal no{r->code, std::move(r->text)};
-    co_await refuse_counted(link, std::move(no));
+    co_await refuse_counted(link, std::move(no), peer.text);
     co_return false;
   }
   if (auto* h = std::get_if<PeerDetector::Hello>(&v)) {
@@ -198,7 +209,7 @@ asio::awaitable<bool> Listener::act(Link& link, PeerDetector::Verdict v, Slot& s
       log_info(fmt::format("{} refused: {} as {} of ring {}: {} {}", peer.text, h->name,
                            h->watcher ? "watcher" : "member", h->ring, no->code, no->text));
       if (no->failed_token) gate_.note_failure(peer.address, Clock::now());
-      co_await refuse_counted(link, std::move(*no));
+      co_await refuse_counted(link, std::move(*no), peer.text);
       co_return false;
     }
     // Built apart from the co_await: g++ 12 destroys a braced temporary in a
@@ -214,7 +225,8 @@ asio::awaitable<bool> Listener::act(Link& link, PeerDetector::Verdict v, Slot& s
   if (auto* no = std::get_if<Refusal>(&ring)) {
     // It can't read an ERROR line: the log is where this shows.
     log_info(fmt::format("{} refused: legacy client {}: {}", peer.text, l.name, no->text));
-    count(closed_, no->why);
+    count(stats_.closed, no->why);
+    log_close({kClosedNames[static_cast<std::size_t>(no->why)], l.name, "", peer.text, "member", "legacy"});
     link.close();
     co_return false;
   }
@@ -224,8 +236,10 @@ asio::awaitable<bool> Listener::act(Link& link, PeerDetector::Verdict v, Slot& s
   co_return false;
 }
 
-asio::awaitable<void> Listener::refuse_counted(Link& link, Refusal r) {
-  count(closed_, r.why);
+asio::awaitable<void> Listener::refuse_counted(Link& link, Refusal r, std::string peer) {
+  count(stats_.closed, r.why);
+  count_error(stats_.errors, r.code);
+  log_close({kClosedNames[static_cast<std::size_t>(r.why)], "", "", peer, "", link.tls() ? "tls" : ""});
   co_await refuse(std::move(link), r.code, std::move(r.text));
 }
 
@@ -236,7 +250,7 @@ asio::awaitable<void> Listener::hand_off(Link& link, Handoff h) {
     // connection (docs/PROTOCOL.md asks clients to wait for WELCOME).
     log_info(fmt::format("{} refused: TLS records after HELLO, before WELCOME", h.who.name));
     Refusal no{v1::code::bad_frame, "over TLS, send nothing after HELLO until WELCOME"};
-    co_await refuse_counted(link, std::move(no));
+    co_await refuse_counted(link, std::move(no), h.who.peer);
     co_return;
   }
   h.fd = released->fd;

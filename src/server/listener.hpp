@@ -20,6 +20,7 @@
 #include "server/gate.hpp"
 #include "server/link.hpp"
 #include "server/shard.hpp"
+#include "server/stats.hpp"
 
 namespace baton::server {
 
@@ -37,8 +38,8 @@ class Listener {
   void stop();
   // New TLS credentials for handshakes from now on (SIGHUP).
   void set_tls(std::shared_ptr<ssl::context> ctx) { tls_ctx_ = std::move(ctx); }
-  // Read only after shard 0's thread has stopped.
-  const ClosedCounts& closed() const { return closed_; }
+  // Any thread (single writer: shard 0).
+  const ListenerStats& stats() const { return stats_; }
 
  private:
   struct Peer {
@@ -51,7 +52,8 @@ class Listener {
   void note_quota_refusal(const Peer& peer, std::string_view why);
   asio::awaitable<void> handshake(Link link, Slot slot, MemberId id, Peer peer);
   asio::awaitable<bool> act(Link& link, PeerDetector::Verdict v, Slot& slot, MemberId id, const Peer& peer);
-  asio::awaitable<void> refuse_counted(Link& link, Refusal r);
+  // peer by value: a coroutine must not hold a reference into its caller's frame.
+  asio::awaitable<void> refuse_counted(Link& link, Refusal r, std::string peer);
   asio::awaitable<void> hand_off(Link& link, Handoff h);
 
   asio::io_context& ctx_;
@@ -67,7 +69,7 @@ class Listener {
   std::uint16_t tls_port_ = 0;
   MemberId next_id_ = 1;
   bool stopped_ = false;
-  ClosedCounts closed_{};
+  ListenerStats stats_;
   std::size_t quota_refusals_ = 0;          // since the last log line about them
   Clock::time_point next_quota_log_{};
 };

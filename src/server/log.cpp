@@ -63,6 +63,11 @@ void init_logging(bool json) {
   spdlog::flush_every(std::chrono::seconds(1));
 }
 
+std::uint64_t log_lines_dropped() noexcept {
+  // The sink outlives every executor (shutdown_logging runs after they stopped).
+  return g_sink ? g_sink->dropped_total() : 0;
+}
+
 void flush_logs() { spdlog::default_logger()->flush(); }
 
 void shutdown_logging() {
@@ -89,6 +94,16 @@ void log_turn(std::string_view ring, std::uint64_t turn, std::string_view name, 
   // Names are restricted to [A-Za-z0-9._-]; payloads are any UTF-8 (or not).
   if (needs_escape(payload)) spdlog::info("{} sent: {}", name, escape_for_log(payload));
   else spdlog::info("{} sent: {}", name, payload);
+}
+
+void log_close(const CloseLine& c) {
+  if (g_json) {
+    spdlog::info(as_json("info", {{"event", "close"}, {"reason", c.reason}, {"name", c.name}, {"ring", c.ring},
+                                  {"peer", c.peer}, {"role", c.role}, {"wire", c.wire}}));
+    return;
+  }
+  if (c.name.empty()) spdlog::info("closed: {}{}{}: {}", c.peer, c.wire.empty() ? "" : " ", c.wire, c.reason);
+  else spdlog::info("closed: {} ({}) ring {} {} {}: {}", c.name, c.peer, c.ring, c.role, c.wire, c.reason);
 }
 
 void log_info(std::string_view text) {

@@ -25,6 +25,22 @@ void shutdown_logging();
 // The seed's line: "NAME sent: PAYLOAD" (JSON: {"event":"turn",...}).
 void log_turn(std::string_view ring, std::uint64_t turn, std::string_view name, std::string_view payload);
 
+// One line per connection that ends, with why (reason: a kClosedNames word).
+// Text: "closed: NAME (PEER) ring RING member v1: REASON";
+// JSON: {"event":"close","reason":...,"name":...,"ring":...,"peer":...,"role":...,"wire":...}.
+struct CloseLine {
+  std::string_view reason;
+  std::string_view name;  // "" before a HELLO named it
+  std::string_view ring;
+  std::string_view peer;
+  std::string_view role;  // member, watcher, or "" in the handshake
+  std::string_view wire;  // v1, legacy, tls, or "" when unknown
+};
+void log_close(const CloseLine& c);
+
+// Log lines dropped so far because stdout was blocked (any thread).
+std::uint64_t log_lines_dropped() noexcept;
+
 // Free text at a level; text is escaped as needed for the JSON format.
 void log_info(std::string_view text);
 void log_warn(std::string_view text);

@@ -8,6 +8,7 @@
 
 #include "core/duration.hpp"
 #include "core/journal_codec.hpp"
+#include "server/admin_options.hpp"
 #include "server/security_options.hpp"
 
 namespace baton::server {
@@ -51,7 +52,7 @@ std::optional<int> parse_options(int argc, char** argv, ServerConfig& c) {
   app.add_option("--host", c.host, "Address to listen on")->envname("BATON_HOST")->capture_default_str();
   app.add_option("--port", c.port, "TCP port for clients (v1 and the seed's legacy protocol); 0 = any")
       ->envname("BATON_PORT")->capture_default_str();
-  app.add_option("--admin-port", c.admin_port, "HTTP port for /livez and /readyz; 0 = any (logged)")
+  app.add_option("--admin-port", c.admin_port, "HTTP port for probes, /metrics, the status API and page (docs/ADMIN.md); 0 = any (logged)")
       ->envname("BATON_ADMIN_PORT")->capture_default_str();
   bool no_admin = false;
   app.add_flag("--no-admin", no_admin, "No admin HTTP port")->envname("BATON_NO_ADMIN");
@@ -98,6 +99,7 @@ std::optional<int> parse_options(int argc, char** argv, ServerConfig& c) {
                  "All journal segments together; the oldest are removed beyond this")
       ->envname("BATON_JOURNAL_MAX_BYTES")->capture_default_str();
   add_security_options(app, c);
+  add_admin_options(app, c);
   std::string format = c.log_json ? "json" : "text";
   app.add_option("--log-format", format, "Log lines as text or json")
       ->envname("BATON_LOG_FORMAT")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
@@ -120,6 +122,10 @@ std::optional<int> parse_options(int argc, char** argv, ServerConfig& c) {
     return EX_USAGE;
   }
   if (auto why = security_usage_error(c)) {
+    std::cerr << "baton-server: " << *why << "\n";
+    return EX_USAGE;
+  }
+  if (auto why = admin_usage_error(c)) {
     std::cerr << "baton-server: " << *why << "\n";
     return EX_USAGE;
   }

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "server/admin_http.hpp"
+#include "server/status_source.hpp"
 #include "server/journal_startup.hpp"
 #include "server/log.hpp"
 
@@ -56,15 +57,26 @@ Server::Server(ServerConfig config) : config_(std::move(config)) {
     journal = open_journal(config_, n);
     journal_lock_.emplace(std::move(*journal.lock));
   }
+  for (const auto& name : config_.metrics_rings) {
+    exported_.push_back(std::make_unique<RingGauges>());
+    exported_.back()->name = name;
+  }
+  auto exported = [this](const std::string& name) -> RingGauges* {
+    for (auto& g : exported_)
+      if (g->name == name) return g.get();
+    return nullptr;
+  };
   for (unsigned i = 0; i < n; ++i) {
     std::unique_ptr<JournalPort> port;
     if (!journal.shards.empty()) port = std::move(journal.shards[i]);
-    shards_.push_back(std::make_unique<Shard>(config_, std::move(port), journal.floor, n, rings_in_use_));
+    shards_.push_back(std::make_unique<Shard>(config_, std::move(port), journal.floor, n, rings_in_use_, exported));
   }
   listener_ = std::make_unique<Listener>(shards_[0]->context(), config_, shards_, clients_, tls_clients_, *gate_);
+  status_ = std::make_unique<StatusSource>(config_, shards_, *listener_, [this] { return !draining_.load(); },
+                                           exported_, admin_stats_, gate_->auth_on());
   if (config_.admin) {
     const tcp::endpoint ep(asio::ip::make_address(config_.host), config_.admin_port);
-    admin_ = std::make_unique<AdminHttp>(shards_[0]->context(), ep, [this] { return !draining_.load(); });
+    admin_ = std::make_unique<AdminHttp>(shards_[0]->context(), ep, config_, *status_, *gate_, admin_stats_);
   }
 }
 
@@ -96,9 +108,9 @@ void Server::run(bool handle_signals) {
   for (std::size_t i = 1; i < shards_.size(); ++i) threads.emplace_back([s = shards_[i].get()] { s->run(); });
   shards_[0]->run();
   for (auto& t : threads) t.join();
-  ClosedCounts closed = listener_->closed();
-  for (auto& s : shards_)
-    for (std::size_t i = 0; i < closed.size(); ++i) closed[i] += s->closed()[i];
+  ClosedTotals closed{};
+  add_to(closed, listener_->stats().closed);
+  for (auto& s : shards_) add_to(closed, s->stats().closed);
   log_info(fmt::format("connections closed: {}", describe(closed)));
   log_info("baton-server stopped");
 }

@@ -15,10 +15,12 @@
 #include "server/journal_dir.hpp"
 #include "server/listener.hpp"
 #include "server/shard.hpp"
+#include "server/stats.hpp"
 
 namespace baton::server {
 
 class AdminHttp;
+class StatusSource;
 
 class Server {
  public:
@@ -52,8 +54,12 @@ class Server {
   std::atomic<std::size_t> tls_clients_{0};  // --max-tls-clients
   std::unique_ptr<Gate> gate_;  // before shards_ too: Slots release into it
   std::atomic<std::size_t> rings_in_use_{0};  // --max-rings, across shards
+  // --metrics-ring: fixed at start; each ring's gauges written by the shard that owns it.
+  std::vector<std::unique_ptr<RingGauges>> exported_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::unique_ptr<Listener> listener_;
+  AdminStats admin_stats_;
+  std::unique_ptr<StatusSource> status_;
   std::unique_ptr<AdminHttp> admin_;
   std::atomic<bool> draining_{false};
 };

@@ -11,7 +11,7 @@ Session::Session(Shard& shard, Link link, Slot slot, MemberId id, Identity who, 
                  std::optional<std::string> legacy_first, std::optional<auth::Credential> credential)
     : shard_(shard), link_(std::move(link)), slot_(std::move(slot)), id_(id), who_(std::move(who)),
       leftover_(std::move(leftover)), legacy_first_(std::move(legacy_first)), credential_(std::move(credential)),
-      lines_(shard.config().max_line), last_heard_(Clock::now()) {
+      lines_(shard.config().max_line), last_heard_(Clock::now()), kind_(conn_kind(who_.wire, link_.tls(), who_.watcher)) {
   boost::system::error_code ec;
   auto& sock = link_.socket();
   sock.set_option(tcp::no_delay(true), ec);  // a turn is a small message that must leave now
@@ -45,6 +45,7 @@ asio::awaitable<void> Session::read_loop() {
     auto [ec, n] = co_await link_.async_read_some(asio::buffer(rbuf_), use_tuple);
     if (ec || n == 0) break;
     last_heard_ = Clock::now();
+    shard_.stats().received_bytes.add(n);
     if (ended_) continue;  // lingering after an error: discard until the peer closes
     if (suspended_) shard_.hub().resume(*this);  // any byte shows a revoked member is alive
     more_coming_ = n == rbuf_.size() && link_.available() > 0;
@@ -128,6 +129,21 @@ void Session::deliver_welcome(std::uint64_t heartbeat_ms) {
 void Session::deliver_grant(std::uint64_t turn, std::uint64_t timeout_ms) {
   if (who_.wire == Wire::v1) v1::put_grant(out_, turn, timeout_ms);
   else legacy::put_go(out_);  // the seed's client only ever sees one GO per turn
+  if (const auto since = shard_.hub().handoff_since()) {
+    grant_since_ = since;
+    grant_end_ = out_.size();
+  }
+}
+
+void Session::wrote(std::size_t n) {
+  shard_.stats().sent_bytes.add(n);
+  if (!grant_since_) return;
+  if (n < grant_end_) {
+    grant_end_ -= n;
+    return;
+  }
+  shard_.stats().handoff.observe(Clock::now() - *grant_since_);
+  grant_since_.reset();
 }
 void Session::deliver_queue(std::uint64_t position) {
   if (who_.wire == Wire::v1) v1::put_queue(out_, position);
@@ -191,6 +207,7 @@ void Session::write_out() {
     return;
   }
   out_.erase(0, n);
+  wrote(n);
   if (out_.empty()) {
     if (ended_) half_close();
     return;
@@ -205,6 +222,7 @@ asio::awaitable<void> Session::write_loop() {
     sending_.swap(out_);
     auto [ec, n] = co_await link_.async_write_all(asio::buffer(sending_), use_tuple);
     sending_.clear();
+    wrote(n);
     if (ec) {
       out_.clear();
       close();
@@ -222,6 +240,7 @@ void Session::fail(std::string_view code, std::string_view text, Closed why) {
   end(why);
   shard_.hub().leave(*this);  // the others carry on at once
   if (who_.wire == Wire::v1) v1::put_error(out_, code, text);
+  count_error(shard_.stats().errors, code);
   log_info(fmt::format("{} ({}) dropped: {} {}", who_.name, who_.peer, code, text));
   flush();
   if (!writing_) half_close();

@@ -52,6 +52,7 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   bool ended() const noexcept override { return ended_; }
   Clock::time_point ended_at() const noexcept { return ended_at_; }
   Closed closed_reason() const noexcept { return reason_; }
+  std::size_t kind() const noexcept { return kind_; }  // its baton_connections{wire,role} (server/stats.hpp)
   // Revoked and not yet heard from since: the next bytes it sends resume it.
   void set_suspended(bool on) noexcept override { suspended_ = on; }
   // Legacy: its answer to the probe, to be committed as its first turn's send.
@@ -92,6 +93,7 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   void write_out();
   void sync_queued();  // tells the shard how our unsent bytes changed
   void end(Closed why);
+  void wrote(std::size_t n);  // counts n bytes written; ends a hand-off whose GRANT they covered
 
   Shard& shard_;
   Link link_;
@@ -114,6 +116,11 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   Clock::time_point ended_at_{};
   Clock::time_point last_heard_;
   Clock::time_point last_pinged_{};
+  std::size_t kind_;
+  // A GRANT that ends a hand-off (the previous holder's send was read at
+  // grant_since_) is in out_ up to grant_end_: observed once written.
+  std::optional<Clock::time_point> grant_since_;
+  std::size_t grant_end_ = 0;
   std::array<char, 1024> rbuf_{};  // per connection, so kept small: 10,000 idle clients must fit 64 MB
 };
 

@@ -15,6 +15,11 @@ namespace {
 constexpr auto kSweepEveryMax = std::chrono::milliseconds(250);  // heartbeats, idle and linger checks, at most this far apart
 constexpr auto kSweepEveryMin = std::chrono::milliseconds(5);
 constexpr auto kDrainCheck = std::chrono::milliseconds(20);
+// The live feed coalesces each ring's changes this long (docs/ADMIN.md), and
+// takes at most this many rings per period: a status page's cost is bounded
+// whatever the turn rate and the ring count.
+constexpr auto kFeedPeriod = std::chrono::milliseconds(100);
+constexpr std::size_t kFeedMaxRings = 512;
 
 // Heartbeats and idle timeouts are checked by a sweep over the sessions, so
 // the sweep must run a fraction of the shortest of them apart. Turn deadlines
@@ -26,8 +31,11 @@ std::chrono::milliseconds sweep_period(const ServerConfig& c) {
   return std::max(p, std::chrono::milliseconds(kSweepEveryMin));
 }
 
-HubConfig hub_config(const ServerConfig& c, std::atomic<std::size_t>& rings_in_use) {
+HubConfig hub_config(const ServerConfig& c, std::atomic<std::size_t>& rings_in_use,
+                     std::function<RingGauges*(const std::string&)> exported) {
   HubConfig h;
+  h.history = c.ring_history;
+  h.exported = std::move(exported);
   h.max_members_per_ring = c.max_members_per_ring;
   h.max_watchers_per_ring = c.max_watchers_per_ring;
   h.max_rings = c.max_rings;
@@ -44,8 +52,9 @@ HubConfig hub_config(const ServerConfig& c, std::atomic<std::size_t>& rings_in_u
 }  // namespace
 
 Shard::Shard(const ServerConfig& config, std::unique_ptr<JournalPort> journal, std::uint64_t floor, unsigned shards,
-             std::atomic<std::size_t>& rings_in_use)
-    : config_(config), journal_(std::move(journal)), hub_(hub_config(config, rings_in_use), *this, journal_.get(), floor),
+             std::atomic<std::size_t>& rings_in_use, std::function<RingGauges*(const std::string&)> exported)
+    : config_(config), journal_(std::move(journal)),
+      hub_(hub_config(config, rings_in_use, std::move(exported)), *this, journal_.get(), floor),
       queued_budget_bytes_(static_cast<std::ptrdiff_t>(config.max_queued_total / std::max(1u, shards))) {}
 
 void Shard::info(std::string_view line) { log_info(line); }
@@ -72,6 +81,7 @@ void Shard::adopt(Handoff h) {
     auto s = std::make_shared<Session>(*this, std::move(link), std::move(h.slot), h.id, std::move(h.who),
                                        std::move(h.leftover), std::move(h.legacy_first), std::move(h.credential));
     sessions_.emplace(h.id, s);
+    stats_.connections[s->kind()].add(1);
     if (draining_) s->shutdown_notice();
     else hub_.enter(*s);
     s->start();
@@ -95,7 +105,11 @@ void Shard::set_auth(std::shared_ptr<const auth::AuthTable> table) {
 }
 
 void Shard::forget(Session& s) {
-  count(closed_, s.closed_reason());
+  count(stats_.closed, s.closed_reason());
+  stats_.connections[s.kind()].add(-1);
+  const Identity& who = s.who();
+  log_close({kClosedNames[static_cast<std::size_t>(s.closed_reason())], who.name, who.ring, who.peer,
+             who.watcher ? "watcher" : "member", kConnWireNames[s.kind() / kConnRoleNames.size()]});
   sessions_.erase(s.id());
 }
 
@@ -196,6 +210,41 @@ void Shard::sweep(Clock::time_point now) {
     }
   }
   for (auto& s : idle) s->fail(v1::code::idle_timeout, "nothing heard within the idle timeout", Closed::idle);
+}
+
+void Shard::feed_all(bool on) {
+  asio::post(ctx_, [this, on] {
+    feed_all_ = on;
+    hub_.feed_all(on);
+    if (on && !feed_running_) {
+      feed_running_ = true;
+      asio::co_spawn(ctx_, feed_loop(), detached_logged);
+    }
+  });
+}
+
+void Shard::feed_ring(std::string name, int delta) {
+  asio::post(ctx_, [this, name = std::move(name), delta] {
+    hub_.feed_ring(name, delta);
+    feed_streams_ = std::max(0, feed_streams_ + delta);
+    if (feed_streams_ > 0 && !feed_running_) {
+      feed_running_ = true;
+      asio::co_spawn(ctx_, feed_loop(), detached_logged);
+    }
+  });
+}
+
+// Runs only while someone watches the feed: a server without viewers pays
+// nothing for it but a branch per turn.
+asio::awaitable<void> Shard::feed_loop() {
+  asio::steady_timer t(ctx_);
+  while (feed_all_ || feed_streams_ > 0 || hub_.feed_pending()) {
+    t.expires_after(kFeedPeriod);
+    co_await t.async_wait(use_tuple);
+    if (draining_) break;
+    if (hub_.feed_pending() && feed_sink_) feed_sink_(hub_.take_changes(kFeedMaxRings));
+  }
+  feed_running_ = false;
 }
 
 }  // namespace baton::server

@@ -21,6 +21,7 @@
 #include "server/asio.hpp"
 #include "server/config.hpp"
 #include "server/session.hpp"
+#include "server/stats.hpp"
 #include "server/tls_context.hpp"
 
 namespace baton::server {
@@ -42,8 +43,9 @@ class Shard final : private HubLog {
  public:
   // journal: null without --journal. floor: no number at or below it is granted.
   // rings_in_use: the server-wide ring count of --max-rings, shared by every shard.
+  // exported: the gauges of a --metrics-ring ring, or null (asked once per ring created).
   Shard(const ServerConfig& config, std::unique_ptr<JournalPort> journal, std::uint64_t floor, unsigned shards,
-        std::atomic<std::size_t>& rings_in_use);
+        std::atomic<std::size_t>& rings_in_use, std::function<RingGauges*(const std::string&)> exported = {});
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
 
@@ -60,11 +62,21 @@ class Shard final : private HubLog {
   // Any thread: a reloaded --auth-file. Sessions whose grant no longer holds
   // are closed with FORBIDDEN; the others carry on.
   void set_auth(std::shared_ptr<const auth::AuthTable> table);
-  // Read only after this shard's thread has stopped.
-  const ClosedCounts& closed() const { return closed_; }
+  // Any thread: counters with this shard's thread as their single writer.
+  const ShardStats& stats() const noexcept { return stats_; }
+  const HubStats& hub_stats() const noexcept { return hub_.stats(); }
+  const JournalPort* journal() const noexcept { return journal_.get(); }
+
+  // --- the live feed (/events); any thread: they post ---
+  // Where this shard's batches go: called on this shard's thread, it must
+  // post onward. Set before run().
+  void set_feed_sink(std::function<void(FeedBatch)> sink) { feed_sink_ = std::move(sink); }
+  void feed_all(bool on);
+  void feed_ring(std::string name, int delta);
 
   // --- called by sessions (shard thread) ---
   Hub& hub() noexcept { return hub_; }
+  ShardStats& stats() noexcept { return stats_; }
   void forget(Session& s);  // the session is closed and done
   void mark_dirty(Session& s) { dirty_.push_back(s.shared_from_this()); }
   // End of a session's work in this pass: writes what was delivered, and
@@ -83,6 +95,7 @@ class Shard final : private HubLog {
   void enforce_queued_total();
   asio::awaitable<void> tick_loop();
   void sweep(Clock::time_point now);
+  asio::awaitable<void> feed_loop();
 
   asio::io_context ctx_{1};
   const ServerConfig& config_;
@@ -98,7 +111,11 @@ class Shard final : private HubLog {
   std::ptrdiff_t queued_budget_bytes_;    // this shard's share of --max-queued-total
   bool draining_ = false;
   Clock::time_point drain_deadline_{};
-  ClosedCounts closed_{};
+  ShardStats stats_;
+  std::function<void(FeedBatch)> feed_sink_;
+  bool feed_all_ = false;
+  int feed_streams_ = 0;        // /events?ring= streams of this shard's rings
+  bool feed_running_ = false;   // feed_loop is alive
 };
 
 }  // namespace baton::server

@@ -28,6 +28,7 @@ void StdoutSink::sink_it_(const spdlog::details::log_msg& msg) {
   if (!fits(line.size())) try_drain();
   if (!fits(line.size())) {
     ++dropped_;
+    dropped_total_.add();
     return;
   }
   append(line.data(), line.size());
@@ -84,6 +85,7 @@ void StdoutSink::collect_lost_upstream() {
   // The source may be gone at shutdown and then answer 0: never count down.
   if (total > lost_upstream_seen_) {
     dropped_ += total - lost_upstream_seen_;
+    dropped_total_.add(total - lost_upstream_seen_);
     lost_upstream_seen_ = total;
   }
 }

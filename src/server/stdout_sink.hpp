@@ -33,6 +33,8 @@
 #include <spdlog/details/null_mutex.h>
 #include <spdlog/sinks/base_sink.h>
 
+#include "core/stat_counter.hpp"
+
 namespace baton::server {
 
 class StdoutSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
@@ -68,6 +70,8 @@ class StdoutSink final : public spdlog::sinks::base_sink<spdlog::details::null_m
   std::size_t pending_bytes() const noexcept { return pending_.size() - head_; }
   // Dropped lines not reported yet.
   std::uint64_t dropped_lines() const noexcept { return dropped_; }
+  // Every line dropped so far (any thread: the log worker is its single writer).
+  std::uint64_t dropped_total() const noexcept { return dropped_total_.get(); }
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override;
@@ -93,6 +97,7 @@ class StdoutSink final : public spdlog::sinks::base_sink<spdlog::details::null_m
   std::size_t head_ = 0;
   std::uint64_t dropped_ = 0;
   std::uint64_t lost_upstream_seen_ = 0;
+  Counter dropped_total_;
 };
 
 }  // namespace baton::server

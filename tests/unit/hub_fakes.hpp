@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -129,6 +130,11 @@ struct People {
     p.hub = &hub;
     hub.enter(p);
     return p;
+  }
+  FakeParticipant& at(const std::string& name) {
+    for (auto& p : all)
+      if (p->who().name == name) return *p;
+    throw std::out_of_range(name);
   }
 };
 

@@ -1,0 +1,96 @@
+#include "server/admin_request.hpp"
+
+#include <cctype>
+#include <charconv>
+#include <vector>
+
+#include <boost/url/parse.hpp>
+
+#include "core/limits.hpp"
+
+namespace baton::server {
+namespace {
+
+namespace urls = boost::urls;
+
+AdminRequest bad(std::string why) {
+  AdminRequest r;
+  r.error = std::move(why);
+  return r;
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> parse_turn(std::string_view s) {
+  std::uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+AdminRequest parse_admin_target(std::string_view target) {
+  const auto parsed = urls::parse_origin_form(target);
+  if (!parsed) return bad("not a valid request target");
+  const urls::url_view& u = *parsed;
+  std::vector<std::string> segs;
+  for (auto seg : u.segments()) segs.push_back(seg);
+  const bool root = segs.empty() || (segs.size() == 1 && segs[0].empty());
+
+  AdminRequest r;
+  using E = AdminRequest::Endpoint;
+  if (root) r.endpoint = E::page;
+  else if (segs.size() == 1 && segs[0] == "livez") r.endpoint = E::livez;
+  else if (segs.size() == 1 && segs[0] == "readyz") r.endpoint = E::readyz;
+  else if (segs.size() == 1 && segs[0] == "metrics") r.endpoint = E::metrics;
+  else if (segs.size() == 1 && segs[0] == "status") r.endpoint = E::status;
+  else if (segs.size() == 1 && segs[0] == "rings") r.endpoint = E::rings;
+  else if (segs.size() == 1 && segs[0] == "events") r.endpoint = E::events;
+  else if (segs.size() == 2 && segs[0] == "rings") {
+    r.endpoint = E::ring;
+    r.ring = segs[1];
+    if (!valid_name(r.ring)) return bad("a ring name is 1 to 64 of A-Z a-z 0-9 . _ -");
+  } else {
+    return r;  // not_found
+  }
+
+  for (auto p : u.params()) {
+    const std::string key = p.key;
+    const std::string value = p.has_value ? std::string(p.value) : std::string();
+    if (r.endpoint == E::rings && key == "limit") {
+      const auto n = parse_turn(value);
+      if (!n || *n < 1 || *n > kMaxRingsPage) return bad("limit must be 1 to 1000");
+      r.limit = static_cast<std::size_t>(*n);
+    } else if (r.endpoint == E::rings && key == "after") {
+      if (!value.empty() && !valid_name(value)) return bad("after must be a ring name");
+      r.after = value;
+    } else if (r.endpoint == E::events && key == "ring") {
+      if (!valid_name(value)) return bad("a ring name is 1 to 64 of A-Z a-z 0-9 . _ -");
+      r.ring = value;
+    } else if (r.endpoint == E::events && key == "after") {
+      r.after_turn = parse_turn(value);
+      if (!r.after_turn) return bad("after must be a turn number");
+    } else if (r.endpoint == E::livez || r.endpoint == E::readyz || r.endpoint == E::page) {
+      continue;  // probes and browsers may add cache busters
+    } else {
+      return bad("unknown query parameter " + std::string(key.substr(0, 64)));
+    }
+  }
+  if (r.after_turn && r.ring.empty()) return bad("after needs ring");
+  return r;
+}
+
+std::optional<std::string> bearer_token(std::optional<std::string_view> authorization) {
+  if (!authorization) return std::nullopt;
+  std::string_view v = *authorization;
+  constexpr std::string_view scheme = "Bearer ";
+  if (v.size() <= scheme.size()) return std::string();
+  for (std::size_t i = 0; i < scheme.size(); ++i)  // the scheme is case-insensitive (RFC 9110)
+    if (std::tolower(static_cast<unsigned char>(v[i])) != std::tolower(static_cast<unsigned char>(scheme[i])))
+      return std::string();
+  v.remove_prefix(scheme.size());
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  return std::string(v);
+}
+
+}  // namespace baton::server
