@@ -66,7 +66,12 @@ void Hub::maybe_retire(RingState& rs) {
   floor_ = std::max(floor_, rs.ring.turn());
   if (rs.waiting_counted) stats_.waiting.add(-1);
   if (rs.feed_dirty) std::erase(changed_, &rs);
-  if ((feed_all_ || rs.streams > 0) && gone_.size() < kMaxGoneQueued) gone_.push_back(rs.name);
+  if ((feed_all_ || rs.streams > 0) && gone_.size() < kMaxGoneQueued) {
+    // Its streams still get its last events (the leaves that emptied it).
+    if (rs.streams > 0 && rs.history.last_seq() > rs.fed_seq)
+      parting_.push_back({rs.name, rs.history.since(rs.fed_seq)});
+    gone_.push_back(rs.name);
+  }
   if (rs.exported) {
     rs.exported->members.set(0);
     rs.exported->watchers.set(0);

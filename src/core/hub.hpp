@@ -132,7 +132,7 @@ class Hub {
   // changes are collected for take_changes(); nothing is collected otherwise.
   void feed_all(bool on);
   void feed_ring(const std::string& name, int delta);  // a stream of that ring opened (+1) or closed (-1)
-  bool feed_pending() const noexcept { return !changed_.empty() || !gone_.empty(); }
+  bool feed_pending() const noexcept { return !changed_.empty() || !gone_.empty() || !parting_.empty(); }
   // What changed since the last take, at most max_rings rings (the rest wait).
   FeedBatch take_changes(std::size_t max_rings);
 
@@ -200,6 +200,7 @@ class Hub {
   std::unordered_map<std::string, int> streams_;  // /events?ring= streams per ring name, existing or not
   std::vector<RingState*> changed_;               // rings with feed_dirty set
   std::vector<std::string> gone_;                 // rings deleted while the feed was on
+  std::vector<FeedBatch::Events> parting_;        // their events the feed had not taken yet
 };
 
 }  // namespace baton

@@ -134,6 +134,8 @@ FeedBatch Hub::take_changes(std::size_t max_rings) {
     }
   }
   changed_.erase(changed_.begin(), changed_.begin() + static_cast<std::ptrdiff_t>(n));
+  for (auto& e : parting_) b.events.push_back(std::move(e));
+  parting_.clear();
   b.gone.swap(gone_);
   return b;
 }

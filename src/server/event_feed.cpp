@@ -13,6 +13,7 @@
 namespace baton::server {
 namespace {
 
+constexpr int kStreamSendBufferBytes = 64 * 1024;  // SO_SNDBUF of a stream (the kernel doubles it)
 constexpr auto kPingEvery = std::chrono::seconds(15);  // a comment line keeps proxies from closing a quiet stream
 constexpr std::string_view kHeaders =
     "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
@@ -121,8 +122,10 @@ void EventFeed::publish(std::size_t shard, FeedBatch batch) {
         for (const auto& e : group.events) enc.push_back(message("turn", e.turn, event_json(e, s.payloads)));
       deliver_events(s, group.events, enc);
     }
+    // No id on a ring stream's state messages: its ids are its events' turns,
+    // and a state can be ahead of the events still to come.
     for (const auto& r : batch.rings)
-      if (r.name == s.ring) deliver(s, message("ring", r.turn, ring_json(r)));
+      if (r.name == s.ring) deliver(s, message("ring", std::nullopt, ring_json(r)));
     if (std::find(batch.gone.begin(), batch.gone.end(), s.ring) != batch.gone.end()) {
       deliver(s, message("gone", std::nullopt, {{"name", s.ring}}));
       s.last_seq = 0;  // a ring of that name that comes back numbers its events afresh
@@ -159,6 +162,10 @@ void EventFeed::unsubscribe(Stream& s) {
 
 asio::awaitable<void> EventFeed::serve(tcp::socket sock, std::string ring, bool payloads,
                                        std::optional<std::uint64_t> after) {
+  // The kernel would grow a non-reading viewer's send buffer to megabytes;
+  // held small, the unsent bytes are ours to count and bound.
+  boost::system::error_code ec;
+  sock.set_option(asio::socket_base::send_buffer_size(kStreamSendBufferBytes), ec);
   auto sp = std::make_shared<Stream>(std::move(sock));
   Stream& s = *sp;
   s.ring = std::move(ring);
@@ -220,7 +227,7 @@ asio::awaitable<void> EventFeed::start_ring(Stream& s, std::optional<std::uint64
   s.live[s.shard] = true;
   s.started = true;
   deliver(s, std::make_shared<const std::string>(kHeaders));
-  if (st.ring) deliver(s, message("ring", st.ring->turn, ring_json(*st.ring)));
+  if (st.ring) deliver(s, message("ring", std::nullopt, ring_json(*st.ring)));
   if (after && !st.complete)
     deliver(s, message("gap", std::nullopt, {{"after", *after}, {"first", st.events.empty() ? 0 : st.events.front().turn}}));
   for (const auto& e : st.events) deliver(s, message("turn", e.turn, event_json(e, s.payloads)));

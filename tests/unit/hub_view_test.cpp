@@ -177,6 +177,11 @@ TEST_F(HubViewTest, TheFeedCollectsOnlyWhileOnAndCoalescesPerRing) {
   batch = hub.take_changes(100);
   ASSERT_EQ(batch.gone.size(), 1u) << "a watched ring that is deleted is reported gone";
   EXPECT_EQ(batch.gone[0], "default");
+  ASSERT_FALSE(batch.events.empty()) << "with the events that emptied it";
+  const auto& last = batch.events.back().events;
+  ASSERT_GE(last.size(), 2u);
+  EXPECT_EQ(last[last.size() - 2].kind, RingEvent::Kind::left) << "a left while b held turn 4";
+  EXPECT_EQ(last.back().kind, RingEvent::Kind::holder_left);
   hub.feed_ring("default", -1);
   people.join(hub, "c");
   EXPECT_FALSE(hub.feed_pending());

@@ -1,0 +1,32 @@
+// baton-ctl's command line: the admin port, the token, the output form, and
+// one command (status, rings, ring NAME, watch NAME) with its own flags.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "admin_client.hpp"
+
+namespace baton::ctl {
+
+enum class Command { status, rings, ring, watch };
+
+struct CtlOptions {
+  AdminTarget admin;
+  bool json = false;
+  Command command = Command::status;
+  unsigned limit = 0;      // rings: page size; 0 = the server's default (1000 with --all)
+  std::string after;       // rings: start after this name
+  bool all = false;        // rings: follow `next` to the end
+  std::string ring;        // ring, watch
+  std::uint64_t count = 0; // watch: stop after this many turn events; 0 = until a signal
+};
+
+// Returns an exit code to stop with (EX_OK after --help, EX_USAGE for bad usage), or nullopt.
+std::optional<int> parse_options(int argc, char** argv, CtlOptions& out);
+
+// "HOST:PORT" or "[V6]:PORT" into target; false if it is neither.
+bool parse_admin_address(std::string_view text, AdminTarget& target);
+
+}  // namespace baton::ctl
