@@ -147,6 +147,19 @@ class Server:
             self._kill()
             return None
 
+    # The admin port's /metrics: the value of one series, e.g.
+    # metric("baton_connections_closed_total", reason="slow_consumer"); None if absent.
+    def metric(self, name, **labels):
+        import urllib.request
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.admin_port}/metrics", timeout=5) as r:
+            text = r.read().decode()
+        want = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+        for line in text.splitlines():
+            series, _, value = line.rpartition(" ")
+            if series == (f"{name}{{{want}}}" if want else name):
+                return float(value)
+        return None
+
     # /proc views of the server process
     def fd_count(self):
         return len(os.listdir(f"/proc/{self.pid}/fd"))

@@ -184,6 +184,11 @@ def scenario(args, ck):
         ck.expect(t.encode() not in log, f"token {name} appears in the server log")
     ck.expect(b"this-is-not-a-hash" not in log, "the reload error echoes the bad field (it may be a secret)")
     ck.expect(b"127.0.0.4" in log, "refusals are not logged with the peer address")
+    for code in ("AUTH_FAILED", "FORBIDDEN"):
+        n = srv.metric("baton_errors_sent_total", code=code)
+        ck.expect(n is not None and n >= 1, f"baton_errors_sent_total{{code={code}}} is {n}")
+    n = srv.metric("baton_connections_closed_total", reason="auth")
+    ck.expect(n is not None and n >= 3, f"baton_connections_closed_total{{reason=auth}} is {n}")
     fl.stop_all([alice, watcher])
     srv.proc.send_signal(signal.SIGTERM)
     ck.expect(srv.proc.wait(5) == 0, "no clean exit")

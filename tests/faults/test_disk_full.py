@@ -76,6 +76,8 @@ def scenario(args, ck):
     ck.expect(stalled, f"members were not told JOURNAL_STALLED: {[m.notices for m in members]}")
     ck.expect(not any(m.dropped for m in members), f"members dropped: {[m.reason for m in members]}")
     ck.expect(not any(m.revokes for m in members), "a holder was revoked while the server was the one stuck")
+    errors = srv.metric("baton_journal_errors_total")
+    ck.expect(errors is not None and errors >= 1, f"baton_journal_errors_total is {errors} while the disk is full")
     os.unlink(filler)
     end = time.monotonic() + 3
     while acks(members) < a1 + 50 and time.monotonic() < end:

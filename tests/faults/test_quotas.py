@@ -107,6 +107,10 @@ def scenario(args, ck):
     ck.expect(len(crowd) == 256, f"{len(crowd)} members let into one ring (--max-members-per-ring 256)")
     ck.expect(all(n and n.startswith(b"ERROR QUOTA") and b"--max-members-per-ring" in n for n in no),
               f"member refusals: {no[:2]}")
+    quota = srv.metric("baton_errors_sent_total", code="QUOTA")
+    closed = srv.metric("baton_connections_closed_total", reason="quota")
+    ck.expect(quota is not None and quota >= len(no) + 44, f"baton_errors_sent_total{{code=QUOTA}} is {quota}")
+    ck.expect(closed is not None and closed >= len(no) + 44, f"baton_connections_closed_total{{reason=quota}} is {closed}")
     for p in crowd:
         p.close()
     fl.finish(ck, members, srv)  # drains the server first: its last log lines are then on disk

@@ -43,6 +43,9 @@ def scenario(args, ck):
     ck.info(f"server descriptors: {base} before the watchers, {fds} now: about {ended} of 200 watchers dropped")
     ck.expect(ended >= 150, f"only about {ended} of 200 non-reading watchers were dropped "
                             f"(server holds {fds} descriptors, {base} before they came)")
+    slow = srv.metric("baton_connections_closed_total", reason="slow_consumer")
+    ck.expect(slow is not None and slow >= ended - 5,
+              f"baton_connections_closed_total{{reason=slow_consumer}} is {slow}, about {ended} were dropped")
     for p in watchers:
         p.close()
     fl.finish(ck, members, srv)
