@@ -78,11 +78,6 @@ void AdminHttp::start() {
   asio::co_spawn(ctx_, tick_loop(), detached_logged);
 }
 
-void AdminHttp::stop() {
-  boost::system::error_code ec;
-  acceptor_.close(ec);
-}
-
 asio::awaitable<void> AdminHttp::tick_loop() {
   asio::steady_timer t(ctx_);
   for (;;) {

@@ -3,7 +3,7 @@
 // (/events, Server-Sent Events) and the status page at /. Served by
 // Boost.Beast on shard 0's io_context: no thread of its own. Ring state is
 // read on each ring's shard thread (StatusSource), never shared.
-// Thread: construct, start() and stop() on shard 0's thread (or before it runs).
+// Thread: construct and start() on shard 0's thread (or before it runs).
 #pragma once
 
 #include <cstdint>
@@ -25,10 +25,9 @@ class AdminHttp {
   AdminHttp(asio::io_context& ctx, const tcp::endpoint& ep, const ServerConfig& config, StatusSource& source,
             Gate& gate, AdminStats& stats);
   std::uint16_t port() const { return port_; }
+  // No stop(): the port stays open through the drain on purpose, so that
+  // /readyz answers 503 until the process exits; it goes with shard 0.
   void start();
-  // Used by tests only: the server keeps this port open through its drain on
-  // purpose, so that /readyz can answer 503 until the process exits.
-  void stop();
 
  private:
   asio::awaitable<void> serve(tcp::socket sock);

@@ -19,8 +19,10 @@ constexpr std::size_t kHandshakeReadBytes = 1024;
 }  // namespace
 
 Listener::Listener(asio::io_context& ctx, const ServerConfig& config, std::vector<std::unique_ptr<Shard>>& shards,
-                   std::atomic<std::size_t>& clients, std::atomic<std::size_t>& tls_clients, Gate& gate)
+                   std::atomic<std::size_t>& clients, std::atomic<std::size_t>& tls_clients, Gate& gate,
+                   ListenerStats& stats)
     : ctx_(ctx), config_(config), shards_(shards), clients_(clients), tls_clients_(tls_clients), gate_(gate),
+      stats_(stats),
       acceptor_(ctx),
       tls_acceptor_(ctx) {
   if (config.tls_port) tls_ctx_ = make_tls_context({config.tls_cert, config.tls_key, config.tls_client_ca});

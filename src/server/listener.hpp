@@ -29,7 +29,8 @@ class Listener {
   // Binds and listens at once (throws boost::system::system_error, or
   // std::runtime_error for unusable TLS files).
   Listener(asio::io_context& ctx, const ServerConfig& config, std::vector<std::unique_ptr<Shard>>& shards,
-           std::atomic<std::size_t>& clients, std::atomic<std::size_t>& tls_clients, Gate& gate);
+           std::atomic<std::size_t>& clients, std::atomic<std::size_t>& tls_clients, Gate& gate,
+           ListenerStats& stats);
   std::uint16_t port() const { return port_; }          // 0 with --no-plain
   std::uint16_t tls_port() const { return tls_port_; }  // 0 without --tls-port
   void start();
@@ -38,7 +39,8 @@ class Listener {
   void stop();
   // New TLS credentials for handshakes from now on (SIGHUP).
   void set_tls(std::shared_ptr<ssl::context> ctx) { tls_ctx_ = std::move(ctx); }
-  // Any thread (single writer: shard 0).
+  // Any thread (single writer: shard 0). Owned by the server: it outlives
+  // the handshakes still suspended when shard 0's io_context is destroyed.
   const ListenerStats& stats() const { return stats_; }
 
  private:
@@ -69,7 +71,7 @@ class Listener {
   std::uint16_t tls_port_ = 0;
   MemberId next_id_ = 1;
   bool stopped_ = false;
-  ListenerStats stats_;
+  ListenerStats& stats_;
   std::size_t quota_refusals_ = 0;          // since the last log line about them
   Clock::time_point next_quota_log_{};
 };

@@ -71,7 +71,8 @@ Server::Server(ServerConfig config) : config_(std::move(config)) {
     if (!journal.shards.empty()) port = std::move(journal.shards[i]);
     shards_.push_back(std::make_unique<Shard>(config_, std::move(port), journal.floor, n, rings_in_use_, exported));
   }
-  listener_ = std::make_unique<Listener>(shards_[0]->context(), config_, shards_, clients_, tls_clients_, *gate_);
+  listener_ = std::make_unique<Listener>(shards_[0]->context(), config_, shards_, clients_, tls_clients_, *gate_,
+                                         listener_stats_);
   status_ = std::make_unique<StatusSource>(config_, shards_, *listener_, [this] { return !draining_.load(); },
                                            exported_, admin_stats_, gate_->auth_on());
   if (config_.admin) {

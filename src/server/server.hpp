@@ -56,9 +56,12 @@ class Server {
   std::atomic<std::size_t> rings_in_use_{0};  // --max-rings, across shards
   // --metrics-ring: fixed at start; each ring's gauges written by the shard that owns it.
   std::vector<std::unique_ptr<RingGauges>> exported_;
+  // Before shards_ too: handshake and admin coroutines that are still
+  // suspended when shard 0's io_context goes count down on these.
+  ListenerStats listener_stats_;
+  AdminStats admin_stats_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::unique_ptr<Listener> listener_;
-  AdminStats admin_stats_;
   std::unique_ptr<StatusSource> status_;
   std::unique_ptr<AdminHttp> admin_;
   std::atomic<bool> draining_{false};

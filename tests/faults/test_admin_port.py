@@ -114,7 +114,6 @@ def scenario(args, ck):
     ck.expect(took >= 0.5, f"after 4 wrong tokens the next verdict took only {took:.2f} s (no failed-token delay)")
     ck.info(f"verdict after 4 wrong tokens: {took:.2f} s")
 
-    ck.info("step: bad requests")
     # Bad requests: clear errors, never a crash.
     for path, want in [("/rings?limit=0", 400), ("/rings?limit=100000", 400), ("/rings?after=a%20b", 400),
                        ("/rings/..%2F..%2Fetc", 400), ("/rings/" + "a" * 65, 400), ("/status?x=1", 400),
@@ -129,7 +128,6 @@ def scenario(args, ck):
     post = raw(ap, b"POST /status HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
     ck.expect(post.startswith(b"HTTP/1.1 405"), f"POST: {post[:40]!r}")
 
-    ck.info("step: flood")
     # Slowloris and a connection flood: bounded, then 503, and scrapes work again after.
     hogs = []
     for _ in range(40):
@@ -146,7 +144,6 @@ def scenario(args, ck):
     st, _, _ = get(ap, "/metrics")
     ck.expect(st == 200, f"/metrics after the flood: {st}")
 
-    ck.info("step: streams")
     # Streams: bounded; a viewer that never reads is dropped and counted.
     streams = []
     for _ in range(4):
@@ -171,7 +168,6 @@ def scenario(args, ck):
         s.close()
     ck.expect(fl.wait_turns(members, 50, 5), "the members stalled while viewers were slow")
 
-    ck.info("step: a reading stream")
     # A stream that reads works: it sees a turn with its payload, and resumes after a turn number.
     s = socket.create_connection(("127.0.0.1", ap), timeout=5)
     s.sendall(b"GET /events?ring=pay HTTP/1.1\r\nAuthorization: Bearer " + watcher_tok.encode() + b"\r\n\r\n")
@@ -185,7 +181,10 @@ def scenario(args, ck):
 
     rss = metric(ap, "process_resident_memory_bytes")
     ck.info(f"server RSS after the attacks: {rss / 1e6:.1f} MB")
-    ck.expect(rss is not None and rss < 200e6, f"server RSS {rss} after the attacks")
+    if fl.SANITIZED:
+        ck.info("sanitized build: its RSS is the sanitizer's (shadow memory, quarantine); not checked")
+    else:
+        ck.expect(rss is not None and rss < 100e6, f"server RSS {rss} after the attacks")
     log = srv.log()
     for tok in (member_tok, watcher_tok, other_tok):
         ck.expect(tok.encode() not in log, "a token reached the log")
