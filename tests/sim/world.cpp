@@ -31,7 +31,47 @@ void World::build_hub(std::uint64_t floor) {
   c.turns_from_clock = settings_.turns_from_clock;
   c.now = [this] { return clock_.mono; };
   c.wall_micros = [this] { return clock_.wall; };
+  c.history = 4;  // small, so that the feed's history overruns (gaps) are exercised
   hub_ = std::make_unique<Hub>(std::move(c), *log_, journal_.get(), floor);
+  // The live feed on, as with a status page and one `baton-ctl watch r1`
+  // open: its bookkeeping must survive every ring's birth and deletion.
+  hub_->feed_all(true);
+  hub_->feed_ring(kRingNames[1], +1);
+}
+
+void World::observe() {
+  // take_changes with a small bound: changes left for the next take too.
+  const FeedBatch b = hub_->take_changes(2);
+  for (const auto& group : b.events)
+    for (std::size_t i = 1; i < group.events.size(); ++i)
+      if (group.events[i].seq <= group.events[i - 1].seq)
+        oracle_.fail("feed-order", group.ring + ": events out of order in a feed batch");
+  std::size_t listed = 0;
+  std::string after;
+  for (int pages = 0; pages < 64; ++pages) {
+    const auto page = hub_->list_rings(after, 2);
+    for (const auto& r : page) {
+      if (!after.empty() && r.name <= after) oracle_.fail("rings-order", "list_rings is not in name order");
+      after = r.name;
+      ++listed;
+      const auto d = hub_->ring_detail(r.name);
+      if (!d) {
+        oracle_.fail("ring-detail", r.name + " is listed but has no detail");
+        continue;
+      }
+      const auto holders = std::count_if(d->members.begin(), d->members.end(),
+                                         [](const MemberView& m) { return m.state == MemberView::State::holder; });
+      if (holders != (r.holder ? 1 : 0) || d->members.size() > r.members)
+        oracle_.fail("ring-detail", r.name + ": its detail disagrees with its summary");
+    }
+    if (page.size() < 2) break;
+  }
+  const HubStats& s = hub_->stats();
+  if (listed != hub_->ring_count() || s.rings.get() != static_cast<std::int64_t>(hub_->ring_count()))
+    oracle_.fail("ring-count", "paging, the rings gauge and ring_count() disagree");
+  if (s.waiting.get() < 0 || s.waiting.get() > static_cast<std::int64_t>(hub_->ring_count()))
+    oracle_.fail("waiting-gauge", "rings waiting is below 0 or above the rings that exist");
+  if (s.sends.get() > s.grants.get()) oracle_.fail("counters", "more sends accepted than grants");
 }
 
 SimParticipant* World::find(std::uint32_t id) {
@@ -182,6 +222,7 @@ void World::end_pass() {
   // grant its commit caused); the shard then posts another commit.
   for (int passes = 0; hub_->commit_due() && passes < 64; ++passes) hub_->commit();
   if (hub_->commit_due()) oracle_.fail("commit-loop", "64 commits in a row left sends staged");
+  observe();
 }
 
 void World::restart(const Action& a) {

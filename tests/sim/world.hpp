@@ -39,6 +39,9 @@ class World {
   void end_pass();
   void restart(const Action& a);
   void build_hub(std::uint64_t floor);
+  // The admin API's views of the hub (paging, details, the live feed) agree
+  // with each other and with its counters; run at the end of every pass.
+  void observe();
   SimParticipant* find(std::uint32_t id);
   bool name_in_use(const std::string& ring, const std::string& name) const;
 
