@@ -1,5 +1,6 @@
 // baton: the real baton-server process and members (baton::Client) as threads
 // of this process, so grant times of all members come from one clock.
+#include <algorithm>
 #include <atomic>
 #include <barrier>
 #include <memory>
@@ -17,10 +18,13 @@ using Clock = std::chrono::steady_clock;
 
 BatonServer start_baton(const CaseSpec& spec) {
   const std::size_t members = spec.members * spec.rings;
-  std::vector<std::string> argv{spec.server_bin, "--host", "127.0.0.1", "--port", "0", "--no-admin",
+  std::vector<std::string> argv{spec.server_bin, "--host", "127.0.0.1", "--port", "0",
                                 "--min-members", std::to_string(spec.min_members ? spec.min_members : spec.members),
-                                "--no-turn-log", "--max-clients", std::to_string(members + 100),
-                                "--turn-numbers", "counter"};  // grants are indexed by turn number
+                                "--no-turn-log", "--max-clients",
+                                std::to_string(spec.max_clients ? spec.max_clients : members + 100),
+                                "--turn-numbers", "counter"};  // small numbers, consecutive within a ring
+  if (spec.admin) argv.insert(argv.end(), {"--admin-port", "0"});
+  else argv.push_back("--no-admin");
   argv.insert(argv.end(), kNoQuotaFlags.begin(), kNoQuotaFlags.end());
   argv.insert(argv.end(), spec.server_flags.begin(), spec.server_flags.end());
   if (!spec.journal.empty()) argv.insert(argv.end(), {"--journal", spec.journal});
@@ -31,6 +35,9 @@ BatonServer start_baton(const CaseSpec& spec) {
   try {
     const char* listening = spec.tls.ca.empty() ? "listening on 127.0.0.1:" : "TLS on 127.0.0.1:";
     s.port = static_cast<std::uint16_t>(std::stoi(wait_for_log(s.child, listening, std::chrono::seconds(10))));
+    if (spec.admin)
+      s.admin_port = static_cast<std::uint16_t>(
+          std::stoi(wait_for_log(s.child, "admin HTTP on 127.0.0.1:", std::chrono::seconds(10))));
   } catch (...) {
     stop(s.child);
     throw;
@@ -55,8 +62,12 @@ RunResult drive_baton(const BatonServer& srv, const CaseSpec& spec) {
   const auto port = srv.port;
   pin_self(spec.cpu);
   const std::size_t per_member = std::max<std::size_t>(1, spec.turns / members);
-  // grants[ring][turn]: when that turn's holder saw its GRANT (ns since t0).
-  std::vector<std::vector<std::int64_t>> grants(spec.rings, std::vector<std::int64_t>(per_member * spec.members + 2, 0));
+  // Ring 0's members only: (turn, when its holder saw the GRANT, ns since t0),
+  // one list per member so that no two threads write the same one. Turns are
+  // matched by number, not from 1: a ring made on a server that already had
+  // rings starts above every number its shard granted.
+  std::vector<std::vector<std::pair<std::uint64_t, std::int64_t>>> grants(spec.members);
+  for (auto& g : grants) g.reserve(per_member + 16);
   // Connect every member first, one after another (a storm of simultaneous
   // connects measures the accept queue, not turns), then run them at once.
   std::vector<std::unique_ptr<Client>> clients;
@@ -93,8 +104,9 @@ RunResult drive_baton(const BatonServer& srv, const CaseSpec& spec) {
       try {
         for (std::size_t t = 0; t < per_member;) {
           const Grant g = c.await_grant();
-          if (g.turn < grants[ring].size())
-            grants[ring][g.turn] = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
+          if (ring == 0)
+            grants[i].emplace_back(g.turn,
+                                   std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count());
           // A server too busy to read a send within --turn-timeout revokes
           // the turn: that is a figure of the case (revokes), not a failure.
           try {
@@ -126,9 +138,11 @@ RunResult drive_baton(const BatonServer& srv, const CaseSpec& spec) {
   r.turns_per_s = turns / secs;
   r.server_cpu_us_per_turn = (after.cpu_seconds - before.cpu_seconds) * 1e6 / turns;
   r.server_hwm_kb = after.hwm_kb;
-  const auto& g = grants[0];
-  for (std::size_t t = 2; t + 1 < g.size(); ++t)
-    if (g[t] && g[t - 1]) r.handoffs_ns.push_back(g[t] - g[t - 1]);
+  std::vector<std::pair<std::uint64_t, std::int64_t>> g;
+  for (const auto& m : grants) g.insert(g.end(), m.begin(), m.end());
+  std::sort(g.begin(), g.end());
+  for (std::size_t t = 1; t < g.size(); ++t)
+    if (g[t].first == g[t - 1].first + 1) r.handoffs_ns.push_back(g[t].second - g[t - 1].second);
   return r;
 }
 

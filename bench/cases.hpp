@@ -27,6 +27,8 @@ struct CaseSpec {
   std::string journal;          // --journal path; empty: no journal
   std::size_t min_members = 0;  // 0: members
   std::string ring_prefix = "r";
+  bool admin = false;           // the admin HTTP port on (any free port), instead of --no-admin
+  std::size_t max_clients = 0;  // 0: the members and a margin
   // TLS: members connect to --tls-port (the plain port is off) and verify the
   // server against tls.ca. Empty: plain TCP.
   struct Tls {
@@ -49,6 +51,7 @@ RunResult run_baton(const CaseSpec& spec);
 struct BatonServer {
   Child child;
   std::uint16_t port = 0;
+  std::uint16_t admin_port = 0;  // 0: no admin port (spec.admin off)
 };
 BatonServer start_baton(const CaseSpec& spec);
 RunResult drive_baton(const BatonServer& server, const CaseSpec& spec);
@@ -112,5 +115,43 @@ struct IdleRingsPlan {
 IdleRingsResult run_idle_rings(const IdleRingsPlan& plan, const std::string& setting,
                                const std::vector<std::string>& server_flags,
                                const std::function<void(const std::string&)>& progress);
+
+// What the admin port costs: scrape latency and size with many idle
+// connections, and the turn rate of one ring while a scraper polls.
+struct ScrapePath {
+  std::string target;  // e.g. "/metrics"
+  std::size_t requests = 0;
+  double first_ms = 0;  // the first request, not among the `requests`
+  double p50_ms = 0, p99_ms = 0, max_ms = 0;
+  std::size_t body_bytes = 0;            // of the last response
+  double server_cpu_ms_per_request = 0;  // utime+stime over the requests / requests
+};
+struct ScrapePoll {
+  std::string placement;  // spread, pinned (as the main cases)
+  double hz = 0;          // 0: no scraper
+  std::vector<double> turns_per_s;  // one per run
+  double median_turns_per_s = 0, server_cpu_us_per_turn = 0;
+  std::size_t scrapes = 0, scrape_failures = 0;  // summed over the runs
+  double metrics_p50_ms = 0;  // /metrics latency while the ring ran flat out (0: none)
+  double handoff_p99_us = 0, handoff_p999_us = 0, handoff_max_us = 0;  // all runs together
+};
+struct ScrapeResult {
+  std::size_t idle_clients = 0, rings = 0, threads = 0;
+  std::size_t open_connections = 0, rings_waiting = 0;  // as /status counted them before the scrapes
+  std::uint64_t server_rss_kb = 0;
+  double background_cpu_percent = 0;  // the idle server, over one second before the scrapes
+  std::vector<ScrapePath> fresh_paths, paths;  // before the idle clients connected, and with them
+  std::size_t fds = 0;    // entries in /proc/<server>/fd with the idle clients
+  double fd_list_ms = 0;  // median time this process takes to list them, as process_open_fds does
+  std::size_t turns_per_run = 0;
+  std::size_t live_shard = 0;  // the live ring's: the admin port's (live_prefix, scrape_case.cpp)
+  std::vector<ScrapePoll> polls;  // per placement: none first, then each poll rate
+};
+struct ScrapePlan {
+  std::string server_bin;
+  std::size_t idle_clients = 10000, rings = 1000, requests = 100, turns = 100000, runs = 3;
+  std::vector<double> poll_hz{1, 10};
+};
+ScrapeResult run_scrape(const ScrapePlan& plan, const std::function<void(const std::string&)>& progress);
 
 }  // namespace baton::bench

@@ -47,6 +47,13 @@ int main(int argc, char** argv) {
   app.add_option("--idle-rings-budget", plan.idle_rings_budget_s,
                  "Seconds allowed for creating the idle rings, per setting (the report says how many were made)")
       ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_flag("--scrape", plan.scrape,
+               "Also time GET /metrics, /status, /rings with --idle-clients (10000) idle connections in --rings "
+               "(1000) rings, and one ring's turns/s with a scraper polling /metrics and /status or none");
+  app.add_option("--scrape-requests", plan.scrape_requests, "Sequential GETs per admin path")->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--scrape-turns", plan.scrape_turns, "Turns per run of the scraped and unscraped ring")
+      ->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--json", json_out, "Write the figures as JSON to this file");
   char self[PATH_MAX] = {};
   const auto n = ::readlink("/proc/self/exe", self, sizeof self - 1);

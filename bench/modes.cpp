@@ -1,8 +1,5 @@
 // Further modes: idle connections (memory per member) and syscalls per turn.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +10,7 @@
 #include <thread>
 
 #include "cases.hpp"
+#include "idle_conns.hpp"
 #include "procs.hpp"
 
 namespace baton::bench {
@@ -28,26 +26,15 @@ IdleResult run_idle(const std::string& server_bin, std::size_t clients) {
   IdleResult r;
   r.clients = clients;
   r.rss_before_kb = proc_stats(srv.pid).rss_kb;
-  std::vector<int> fds;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<std::uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  for (std::size_t i = 0; i < clients; ++i) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
-      throw std::runtime_error("idle client " + std::to_string(i) + " could not connect (fd limit?)");
-    const std::string hello = "HELLO 1 member idle" + std::to_string(i % 16) + " m" + std::to_string(i) + "\n";
-    if (::write(fd, hello.data(), hello.size()) != static_cast<ssize_t>(hello.size()))
-      throw std::runtime_error("idle hello failed");
-    fds.push_back(fd);
-  }
+  IdleConnections conns(static_cast<std::uint16_t>(port), clients, [](std::size_t i) {
+    return "HELLO 1 member idle" + std::to_string(i % 16) + " m" + std::to_string(i) + "\n";
+  });
   std::this_thread::sleep_for(std::chrono::seconds(1));  // let every handshake finish
   const auto s = proc_stats(srv.pid);
   r.rss_after_kb = s.rss_kb;
   r.hwm_kb = s.hwm_kb;
   r.bytes_per_connection = static_cast<double>(r.rss_after_kb - r.rss_before_kb) * 1024.0 / static_cast<double>(clients);
-  for (int fd : fds) ::close(fd);
+  conns.close_all();
   stop(srv);
   return r;
 }

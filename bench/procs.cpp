@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -17,14 +18,30 @@
 
 namespace baton::bench {
 
-void pin_self(int cpu) {
+namespace {
+
+cpu_set_t cpus(int cpu) {
   cpu_set_t set;
   CPU_ZERO(&set);
   const int n = static_cast<int>(std::thread::hardware_concurrency());
   if (cpu >= 0) CPU_SET(cpu, &set);
   else
     for (int i = 0; i < n; ++i) CPU_SET(i, &set);
+  return set;
+}
+
+}  // namespace
+
+void pin_self(int cpu) {
+  const cpu_set_t set = cpus(cpu);
   ::sched_setaffinity(0, sizeof set, &set);
+}
+
+void pin_process(pid_t pid, int cpu) {
+  const cpu_set_t set = cpus(cpu);
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec))
+    ::sched_setaffinity(static_cast<pid_t>(std::stol(task.path().filename().string())), sizeof set, &set);
 }
 
 Child spawn(const std::vector<std::string>& argv, int cpu) {

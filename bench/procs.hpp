@@ -21,6 +21,8 @@ inline const std::vector<std::string> kNoQuotaFlags = {
 // Pins the calling thread (and what it forks afterwards) to one CPU, or
 // unpins it (cpu < 0) to all CPUs.
 void pin_self(int cpu);
+// The same for every thread of a running process.
+void pin_process(pid_t pid, int cpu);
 
 struct Child {
   pid_t pid = -1;

@@ -122,6 +122,7 @@ nlohmann::json to_json(const Report& r) {
            {"live_revokes", {{"fresh", x.fresh_live_revokes}, {"with_idle_rings", x.live_revokes}}},
            {"turn_failures", x.turn_failures}, {"first_error", x.first_error}});
   }
+  if (r.scrape) j["scrape"] = scrape_json(*r.scrape);
   if (r.syscalls)
     j["syscalls"] = {{"turns", r.syscalls->turns}, {"per_turn", r.syscalls->per_turn},
                      {"breakdown", r.syscalls->breakdown}};
@@ -197,6 +198,7 @@ void print_table(const Report& r) {
                     x.setting.c_str(), x.live_revokes, x.fresh_live_revokes);
     }
   }
+  if (r.scrape) print_scrape(*r.scrape);
   if (r.syscalls) {
     std::printf("\nsyscalls at the server, steady state: %.2f per turn (target <= 3):", r.syscalls->per_turn);
     for (const auto& [name, n] : r.syscalls->breakdown) std::printf(" %s %.2f", name.c_str(), n);

@@ -35,9 +35,13 @@ struct Report {
   std::optional<SyscallResult> syscalls;
   std::optional<JournalResult> journal;
   std::vector<IdleRingsResult> idle_rings;
+  std::optional<ScrapeResult> scrape;
 };
 
 nlohmann::json to_json(const Report& r);
 void print_table(const Report& r);
+// The scrape case's parts of both (scrape_report.cpp).
+nlohmann::json scrape_json(const ScrapeResult& x);
+void print_scrape(const ScrapeResult& x);
 
 }  // namespace baton::bench

@@ -32,6 +32,8 @@ std::size_t time_budget_s(const Plan& plan) {
   if (plan.idle_rings > 0)
     s += kIdleRingSettings.size() * (plan.idle_rings_budget_s + 60 + 2 * static_cast<std::size_t>(plan.idle_window_s) +
                                      2 * plan.runs * (plan.turns / 500 + 10));
+  if (plan.scrape)
+    s += 120 + plan.idle_clients / 500 + 3 * plan.scrape_requests / 2 + 6 * plan.runs * (plan.scrape_turns / 500 + 20);
   return s;
 }
 
@@ -120,6 +122,16 @@ Report run_plan(const Plan& plan) {
     ip.create_budget = std::chrono::seconds(plan.idle_rings_budget_s);
     for (const auto& [name, flags] : kIdleRingSettings)
       rep.idle_rings.push_back(run_idle_rings(ip, name, flags, progress));
+  }
+  if (plan.scrape) {
+    ScrapePlan sp;
+    sp.server_bin = plan.server_bin;
+    if (plan.idle_clients > 0) sp.idle_clients = plan.idle_clients;
+    if (plan.rings > 0) sp.rings = plan.rings;
+    sp.requests = plan.scrape_requests;
+    sp.turns = plan.scrape_turns;
+    sp.runs = plan.runs;
+    rep.scrape = run_scrape(sp, progress);
   }
   if (plan.syscall_turns > 0) {
     progress("syscalls: strace -c -f over " + std::to_string(plan.syscall_turns) + " turns");

@@ -24,6 +24,8 @@ struct Plan {
   std::size_t idle_rings = 0;  // 0: skip
   double idle_window_s = 3;
   std::size_t idle_rings_budget_s = 300;  // per server setting, for creating the rings
+  bool scrape = false;  // the admin port's cost, with idle_clients and rings (or their defaults there)
+  std::size_t scrape_requests = 100, scrape_turns = 100000;
   bool tls_case = false;  // also baton over TLS (system "baton-tls"), interleaved with the others
 };
 

@@ -10,7 +10,8 @@ bench = sys.argv[1]
 with tempfile.NamedTemporaryFile(suffix=".json") as out:
     run = subprocess.run([bench, "--turns", "300", "--runs", "1", "--idle-clients", "200", "--rings", "4",
                           "--syscalls", "300", "--journal-cases", "--journal-rings", "4", "--journal-turns", "40",
-                          "--idle-rings", "50", "--idle-window", "0.2", "--json", out.name],
+                          "--idle-rings", "50", "--idle-window", "0.2",
+                          "--scrape", "--scrape-requests", "5", "--scrape-turns", "400", "--json", out.name],
                          capture_output=True, text=True, timeout=240)
     print(run.stdout)
     print(run.stderr[-2000:], file=sys.stderr)
@@ -18,7 +19,7 @@ with tempfile.NamedTemporaryFile(suffix=".json") as out:
     j = json.load(open(out.name))
 
 for key in ("date", "machine", "turns_per_run", "runs", "members", "cases", "ratios", "idle", "rings", "syscalls",
-            "journal", "idle_rings"):
+            "journal", "idle_rings", "scrape"):
     assert key in j, f"missing {key}"
 systems = {(c["system"], c["placement"]) for c in j["cases"]}
 assert systems == {(s, p) for s in ("baton", "pingpong", "redis") for p in ("spread", "pinned")}, systems
@@ -52,4 +53,21 @@ for x in j["idle_rings"]:
         assert x["live_turns_per_s"][k] > 0, x
     for k in ("fresh", "with_idle_rings"):
         assert k in x["live_server_cpu_us_per_turn"], x
+sc = j["scrape"]
+assert sc["idle_clients"] == 200 and sc["open_connections"] >= 200, sc
+assert sc["rings"] == sc["rings_waiting"] == 4, sc  # one member and watchers each: idle
+assert [p["target"] for p in sc["paths"]] == ["/metrics", "/status", "/rings?limit=1000"], sc["paths"]
+for p in sc["paths"]:
+    assert p["requests"] == 5 and p["body_bytes"] > 0, p
+    for k in ("p50", "p99", "max"):
+        assert p["latency_ms"][k] > 0, p
+    assert "server_cpu_ms_per_request" in p, p
+assert [(p["placement"], p["hz"]) for p in sc["turn_rate"]["polls"]] == \
+    [(place, hz) for place in ("spread", "pinned") for hz in (0, 1, 10)], sc["turn_rate"]
+for p in sc["turn_rate"]["polls"]:
+    assert p["turns_per_s"]["median"] > 0 and len(p["turns_per_s"]["runs"]) == 1, p
+    assert p["ratio_to_unscraped"] > 0 and "server_cpu_us_per_turn" in p, p
+    assert p["failures"] == 0, p
+    # The scraper GETs /metrics and /status once as it starts, however short the run.
+    assert (p["requests"] >= 2) == (p["hz"] > 0), p
 print("PASS: baton-bench JSON has every field")

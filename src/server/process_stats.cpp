@@ -1,6 +1,7 @@
 #include "server/process_stats.hpp"
 
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -47,10 +48,19 @@ ProcessStats read_process_stats() {
     p.virtual_bytes = field(23);
     p.resident_bytes = field(24) * page;
   }
-  std::error_code ec;
-  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec); !ec && it != std::filesystem::directory_iterator();
-       it.increment(ec))
-    ++p.open_fds;
+  // Since Linux 6.2 the size of /proc/self/fd is the number of open
+  // descriptors: one stat instead of listing them, which with 10,000 clients
+  // took 12 ms of the admin port's thread (shard 0's) per scrape. Older
+  // kernels say 0; there the listing it is.
+  struct stat st {};
+  if (::stat("/proc/self/fd", &st) == 0 && st.st_size > 0) {
+    p.open_fds = static_cast<double>(st.st_size);
+  } else {
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
+      ++p.open_fds;
+  }
   rlimit lim{};
   if (::getrlimit(RLIMIT_NOFILE, &lim) == 0) p.max_fds = static_cast<double>(lim.rlim_cur);
   return p;
