@@ -96,11 +96,11 @@ std::vector<RingEvent> Hub::events_after(std::string_view name, std::uint64_t af
   if (it == by_name_.end()) return out;
   const RingHistory& h = it->second->history;
   if (last_seq) *last_seq = h.last_seq();
-  for (auto& e : h.since(0))
-    if (e.turn > after) out.push_back(std::move(e));
+  auto all = h.since(0);
   // Complete if the oldest event held is at or before `after`, or nothing was ever overwritten.
-  const auto all = h.since(0);
   if (complete && h.first_seq() > 1 && !all.empty() && all.front().turn > after) *complete = false;
+  for (auto& e : all)
+    if (e.turn > after) out.push_back(std::move(e));
   return out;
 }
 

@@ -111,7 +111,6 @@ asio::awaitable<void> AdminHttp::serve(tcp::socket sock) {
   std::optional<std::string> token;
   if (auto it = req.find(http::field::authorization); it != req.end())
     token = bearer_token(std::string_view(it->value().data(), it->value().size()));
-  else token = std::nullopt;
   bool unknown_token = false;
   if (token && gate_.auth_on()) {
     boost::system::error_code ec;

@@ -258,7 +258,7 @@ asio::awaitable<void> Listener::hand_off(Link& link, Handoff h) {
   h.fd = released->fd;
   h.v6 = released->v6;
   h.ssl = std::move(released->ssl);
-  Shard& owner = *shards_[std::hash<std::string>{}(h.who.ring) % shards_.size()];
+  Shard& owner = *shards_[shard_index(h.who.ring, shards_.size())];
   owner.adopt(std::move(h));
 }
 

@@ -64,6 +64,7 @@ class Listener {
   std::atomic<std::size_t>& clients_;
   std::atomic<std::size_t>& tls_clients_;
   Gate& gate_;
+  ListenerStats& stats_;
   tcp::acceptor acceptor_;
   tcp::acceptor tls_acceptor_;
   std::shared_ptr<ssl::context> tls_ctx_;
@@ -71,7 +72,6 @@ class Listener {
   std::uint16_t tls_port_ = 0;
   MemberId next_id_ = 1;
   bool stopped_ = false;
-  ListenerStats& stats_;
   std::size_t quota_refusals_ = 0;          // since the last log line about them
   Clock::time_point next_quota_log_{};
 };

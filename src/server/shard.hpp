@@ -8,9 +8,11 @@
 // everything else runs on this shard's thread only.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -38,6 +40,12 @@ struct Handoff {
   Slot slot;
   std::optional<auth::Credential> credential;  // the grant it joined on (--auth-file); checked again on reload
 };
+
+// The shard that owns a ring: the listener hands connections there and the
+// admin port reads the ring there, so both must use this one rule.
+inline std::size_t shard_index(std::string_view ring, std::size_t shards) {
+  return std::hash<std::string_view>{}(ring) % shards;
+}
 
 class Shard final : private HubLog {
  public:

@@ -121,7 +121,7 @@ nlohmann::json StatusSource::status() const {
 }
 
 std::size_t StatusSource::shard_index(std::string_view ring) const {
-  return std::hash<std::string_view>{}(ring) % shards_.size();
+  return baton::server::shard_index(ring, shards_.size());
 }
 
 asio::awaitable<std::vector<RingSummary>> StatusSource::rings(std::string after, std::size_t limit, bool* more) {

@@ -22,10 +22,7 @@ struct HistogramTotals {
 
   template <std::size_t N>
   void add(const Histogram<N>& h) {
-    if (buckets.empty()) {
-      for (auto ns : h.bounds()) bounds_seconds.push_back(static_cast<double>(ns) / 1e9);
-      buckets.assign(N + 1, 0);
-    }
+    shape(h.bounds());
     for (std::size_t i = 0; i <= N; ++i) buckets[i] += h.bucket(i);
     sum_seconds += static_cast<double>(h.sum_ns()) / 1e9;
     count += h.count();
