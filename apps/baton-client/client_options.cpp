@@ -30,6 +30,19 @@ std::optional<int> check_tls(const ClientOptions& c) {
   return std::nullopt;
 }
 
+// A duration flag in the library's milliseconds, rounded up so that "0.0005"
+// is not 0 (which would leave no time at all to connect); complains on stderr.
+std::optional<std::chrono::milliseconds> millis_flag(const char* flag, const std::string& text, bool zero_ok,
+                                                     const char* examples) {
+  const auto d = parse_duration(text);
+  if (!d || (!zero_ok && d->count() == 0)) {
+    std::cerr << flag << ": not a " << (zero_ok ? "" : "positive ") << "duration: " << text << " (e.g. " << examples
+              << ")\n";
+    return std::nullopt;
+  }
+  return std::chrono::ceil<std::chrono::milliseconds>(*d);
+}
+
 }  // namespace
 
 std::optional<int> parse_options(int argc, char** argv, CliOptions& o) {
@@ -74,6 +87,21 @@ std::optional<int> parse_options(int argc, char** argv, CliOptions& o) {
       ->envname("BATON_CERT")->check(CLI::ExistingFile);
   app.add_option("--key", o.client.tls_key, "With --cert: its PEM private key (no passphrase)")
       ->envname("BATON_KEY")->check(CLI::ExistingFile);
+  app.add_flag("--reconnect,!--no-reconnect", o.client.reconnect.enabled,
+               "Connect again by itself when the connection fails or the server restarts, taking the seat "
+               "back (on by default); with --no-reconnect exit 69 instead")
+      ->envname("BATON_RECONNECT");
+  std::string max_delay = "5s", reconnect_timeout = "2m";
+  app.add_option("--reconnect-max-delay", max_delay,
+                 "Longest wait between two attempts to connect (random, doubling up to this)")
+      ->envname("BATON_RECONNECT_MAX_DELAY")->capture_default_str();
+  app.add_option("--reconnect-timeout", reconnect_timeout,
+                 "Exit 69 after this long without a connection, also at the start (0 = never)")
+      ->envname("BATON_RECONNECT_TIMEOUT")->capture_default_str();
+  std::string mode = "auto";
+  app.add_option("--mode", mode,
+                 "auto (the ring as it is), rotation, or lock: take the baton by request (ACQUIRE) before each send")
+      ->envname("BATON_MODE")->check(CLI::IsMember({"auto", "rotation", "lock"}))->capture_default_str();
   app.add_option("--server-name", o.client.tls_server_name,
                  "With --tls: the name the server's certificate must carry, also sent as SNI (default: --host)")
       ->envname("BATON_SERVER_NAME")->type_name("NAME");
@@ -89,16 +117,20 @@ std::optional<int> parse_options(int argc, char** argv, CliOptions& o) {
     return EX_USAGE;
   }
   o.interval = *d;
-  // The library counts in milliseconds; round up so that "0.0005" is not 0,
-  // which would leave no time at all to connect.
-  const auto ct = parse_duration(connect_timeout);
-  if (!ct || ct->count() == 0) {
-    std::cerr << "--connect-timeout: not a positive duration: " << connect_timeout << " (e.g. 5, 2.5s, 500ms)\n";
-    return EX_USAGE;
-  }
-  o.client.connect_timeout = std::chrono::ceil<std::chrono::milliseconds>(*ct);
+  const auto ct = millis_flag("--connect-timeout", connect_timeout, false, "5, 2.5s, 500ms");
+  const auto md = millis_flag("--reconnect-max-delay", max_delay, false, "5, 500ms");
+  const auto rt = millis_flag("--reconnect-timeout", reconnect_timeout, true, "2m, 30s, 0 = never");
+  if (!ct || !md || !rt) return EX_USAGE;
+  o.client.connect_timeout = *ct;
+  o.client.reconnect.max_delay = *md;
+  o.client.reconnect.give_up_after = *rt;
+  o.client.mode = mode == "lock" ? TurnOrder::lock : mode == "rotation" ? TurnOrder::rotation : TurnOrder::automatic;
   o.client.role = o.watch ? Role::watcher : Role::member;
   o.client.protocol = protocol == "v1" ? Protocol::v1 : protocol == "legacy" ? Protocol::legacy : Protocol::automatic;
+  if (o.client.mode == TurnOrder::lock && o.client.protocol == Protocol::legacy) {
+    std::cerr << "--mode lock needs protocol v1: the seed's server only rotates\n";
+    return EX_USAGE;
+  }
   if (!valid_name(o.client.name) || !valid_name(o.client.ring)) {
     std::cerr << "--name and --ring must match [A-Za-z0-9._-]{1,64}\n";
     return EX_USAGE;

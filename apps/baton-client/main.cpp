@@ -1,16 +1,17 @@
 // baton-client: a member that sends START, START+STEP, ... one per turn, as
 // the seed's client does, or (--watch) a watcher that prints the ring's stream.
 // Exit codes (sysexits.h): EX_OK, EX_USAGE (64) bad usage (also an unusable
-// token, CA, certificate or key), EX_UNAVAILABLE (69) server unavailable (also
-// a failed TLS handshake or verification) or shut down, EX_SOFTWARE (70)
-// internal/protocol error or an ERROR from the server (e.g. AUTH_FAILED).
+// token, CA, certificate or key), EX_UNAVAILABLE (69) server unavailable (with
+// --reconnect: for --reconnect-timeout; also a failed TLS handshake or
+// verification) or shut down, EX_SOFTWARE (70) internal/protocol error or an
+// ERROR from the server (e.g. AUTH_FAILED).
 #include <sysexits.h>
 
-#include <chrono>
 #include <iostream>
 
 #include "baton/client.hpp"
 #include "client_options.hpp"
+#include "turns.hpp"
 
 namespace {
 
@@ -19,6 +20,7 @@ int run(baton::cli::CliOptions& o) {
   o.client.on_notice = [](std::string_view code, std::string_view text) {
     std::cerr << "baton-client: server notice " << code << ": " << text << std::endl;
   };
+  baton::cli::log_reconnects(o);
   baton::Client client(o.client);
   try {
     client.connect();
@@ -29,31 +31,7 @@ int run(baton::cli::CliOptions& o) {
     std::cerr << "baton-client: " << e.what() << "\n";
     return EX_USAGE;
   }
-  if (o.watch) {
-    while (auto e = client.next_event()) {
-      std::cout << e->name << " sent: " << e->payload << " (turn " << e->turn << ")" << std::endl;
-    }
-    return EX_OK;
-  }
-  // pause() rather than sleep: a sleeping client writes nothing, and with a long
-  // --interval the server would drop it as idle.
-  const auto interval = std::chrono::ceil<std::chrono::milliseconds>(o.interval);
-  std::int64_t n = o.start;
-  for (std::uint64_t taken = 0; o.count == 0 || taken < o.count;) {
-    client.await_grant();
-    try {
-      client.send(std::to_string(n));
-    } catch (const baton::Error& e) {
-      if (e.kind() != baton::Error::Kind::revoked) throw;
-      continue;  // we were away too long (stopped?): the same number goes in our next turn
-    }
-    ++taken;
-    if (!o.quiet) std::cout << o.client.name << " sent: " << n << std::endl;
-    n += o.step;
-    if (interval.count() > 0) client.pause(interval);
-  }
-  client.close();
-  return EX_OK;
+  return o.watch ? baton::cli::watch(client) : baton::cli::take_turns(client, o);
 }
 
 }  // namespace

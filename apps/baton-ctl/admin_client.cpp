@@ -112,13 +112,15 @@ struct AdminClient::Impl {
     if (ec) unreachable("connecting", ec);
   }
 
-  void send(std::string_view path, std::string_view accept, const std::string& last_event_id) {
-    http::request<http::empty_body> req{http::verb::get, path, 11};
+  void send(http::verb verb, std::string_view path, std::string_view accept, const std::string& last_event_id) {
+    http::request<http::empty_body> req{verb, path, 11};
     req.set(http::field::host, target.where());
     req.set(http::field::user_agent, "baton-ctl");
     req.set(http::field::accept, accept);
     if (!target.token.empty()) req.set(http::field::authorization, "Bearer " + target.token);
     if (!last_event_id.empty()) req.set("Last-Event-ID", last_event_id);
+    // Servers and proxies may answer a POST without Content-Length with 411 Length Required.
+    if (verb == http::verb::post) req.content_length(0);
     req.keep_alive(false);
     stream.expires_after(target.timeout);
     const auto ec = run([&](auto h) { http::async_write(stream, req, h); });
@@ -144,10 +146,13 @@ struct AdminClient::Impl {
 AdminClient::AdminClient(AdminTarget target) : impl_(std::make_unique<Impl>(std::move(target))) {}
 AdminClient::~AdminClient() = default;
 
-JsonReply AdminClient::get_json(std::string_view path) {
+JsonReply AdminClient::get_json(std::string_view path) { return request_json(false, path); }
+JsonReply AdminClient::post_json(std::string_view path) { return request_json(true, path); }
+
+JsonReply AdminClient::request_json(bool post, std::string_view path) {
   auto& m = *impl_;
   m.connect();
-  m.send(path, "application/json", {});
+  m.send(post ? http::verb::post : http::verb::get, path, "application/json", {});
   http::response_parser<http::string_body> parser;
   parser.body_limit(kMaxJsonBody);
   m.stream.expires_after(m.target.timeout);
@@ -171,7 +176,7 @@ StreamEnd AdminClient::stream(std::string_view path, const std::string& last_eve
   if (m.stopped) return StreamEnd::stopped;
   try {
     m.connect();
-    m.send(path, "text/event-stream", last_event_id);
+    m.send(http::verb::get, path, "text/event-stream", last_event_id);
   } catch (const CtlError&) {
     if (m.stopped) return StreamEnd::stopped;  // the signal closed the socket under us
     throw;

@@ -1,4 +1,4 @@
-// baton-ctl's HTTP side: GETs on a baton-server's admin port (docs/ADMIN.md)
+// baton-ctl's HTTP side: requests to a baton-server's admin port (docs/ADMIN.md)
 // over Boost.Beast, one request per connection as the server wants it, each
 // step under a deadline; and the mapping of what went wrong to an exit code.
 #pragma once
@@ -36,8 +36,9 @@ class CtlError : public std::runtime_error {
   unsigned http_status_;
 };
 
-// 401/403 EX_NOPERM, 503 EX_UNAVAILABLE, any other EX_SOFTWARE. A 404 is
-// EX_SOFTWARE here: only the caller knows when it means "no such ring".
+// 401/403 EX_NOPERM, 503 EX_UNAVAILABLE, any other EX_SOFTWARE. A 404 or 409
+// is EX_SOFTWARE here: only the caller knows when it means "no such ring or
+// member" or "not in this ring's state".
 int exit_code_for_status(unsigned status);
 
 struct JsonReply {
@@ -58,6 +59,9 @@ class AdminClient {
   // GET path; a 200 with a JSON body, or CtlError (unreachable or timed out:
   // 69; a status: exit_code_for_status; a body that is not JSON: 70).
   JsonReply get_json(std::string_view path);
+  // POST path (an action: its parameters in the query, no body); otherwise as
+  // get_json. Never retried: the action may have been done before an answer was lost.
+  JsonReply post_json(std::string_view path);
 
   // Returns false from on_bytes to stop reading.
   using OnBytes = std::function<bool(std::string_view)>;
@@ -77,6 +81,7 @@ class AdminClient {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  JsonReply request_json(bool post, std::string_view path);
 };
 
 }  // namespace baton::ctl

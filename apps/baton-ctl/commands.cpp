@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "actions.hpp"
 #include "render.hpp"
 
 namespace baton::ctl {
@@ -71,6 +72,29 @@ int run_ring(AdminClient& admin, const CtlOptions& o, std::ostream& out) {
   } catch (const CtlError& e) {
     if (e.http_status() != 404) throw;
     throw CtlError(EX_NOINPUT, "no ring " + o.ring + " (rings exist while they have someone in them)", 404);
+  }
+  return EX_OK;
+}
+
+int run_action(AdminClient& admin, const CtlOptions& o, std::ostream& out) {
+  const auto target = action_target(o);
+  JsonReply reply;
+  try {
+    reply = admin.post_json(target);
+  } catch (const CtlError& e) {
+    // The server's error text says which: no such ring, or no such member.
+    if (e.http_status() == 404) throw CtlError(EX_NOINPUT, e.what(), 404);
+    if (e.http_status() == 409) throw CtlError(EX_DATAERR, e.what(), 409);
+    if (e.http_status() == 405)
+      throw CtlError(EX_SOFTWARE, std::string(e.what()) + " (is the server older than the admin actions?)", 405);
+    throw;
+  }
+  // Checked with --json too: a 200 that is not a success must not exit 0.
+  const auto line = render_action(o.command, reply.json);
+  if (o.json) {
+    print_raw(out, reply.body);
+  } else {
+    out << line;
   }
   return EX_OK;
 }

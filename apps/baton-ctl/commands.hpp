@@ -1,5 +1,6 @@
-// baton-ctl's one-shot commands: one GET each (rings --all: one per page),
-// printed as tables or, with --json, as the server sent it.
+// baton-ctl's one-shot commands: one GET each (rings --all: one per page) or,
+// for an action, one POST; printed as tables or lines or, with --json, as the
+// server sent it.
 #pragma once
 
 #include <ostream>
@@ -13,5 +14,7 @@ namespace baton::ctl {
 int run_status(AdminClient& admin, const CtlOptions& o, std::ostream& out);
 int run_rings(AdminClient& admin, const CtlOptions& o, std::ostream& out);
 int run_ring(AdminClient& admin, const CtlOptions& o, std::ostream& out);
+// skip, kick, pause, resume, set, drain: 404 is EX_NOINPUT, 409 EX_DATAERR.
+int run_action(AdminClient& admin, const CtlOptions& o, std::ostream& out);
 
 }  // namespace baton::ctl

@@ -4,6 +4,8 @@
 
 #include <charconv>
 #include <iostream>
+#include <utility>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -43,8 +45,14 @@ bool parse_admin_address(std::string_view text, AdminTarget& target) {
 }
 
 std::optional<int> parse_options(int argc, char** argv, CtlOptions& o) {
-  CLI::App app{"baton-ctl: an operator's view of a baton-server, over its admin port (docs/ADMIN.md).\n"
-               "The flags before the command can also be set as BATON_<FLAG> in the environment (flags win)."};
+  CLI::App app{"baton-ctl: an operator's view of a baton-server, and its actions on rings, over its admin port\n"
+               "(docs/ADMIN.md). The flags before the command can also be set as BATON_<FLAG> in the environment\n"
+               "(flags win)."};
+  app.footer("An action needs a token with admin on its ring, or, on a server without --auth-file, a loopback\n"
+             "connection.\n"
+             "Exit codes: 0 done; 64 bad usage; 65 the ring's state does not allow the action (409);\n"
+             "66 no such ring or member (404); 69 the admin port can't be reached, times out or answers 503;\n"
+             "70 anything else unexpected; 77 refused: an unknown token, or an action not allowed (401, 403).\n");
   app.require_subcommand(1);
   app.fallthrough();  // "baton-ctl ring X --json" as well as "baton-ctl --json ring X"
   std::string admin = "127.0.0.1:9090";
@@ -77,19 +85,50 @@ std::optional<int> parse_options(int argc, char** argv, CtlOptions& o) {
   watch->add_option("NAME", o.ring, "The ring")->required();
   watch->add_option("--count", o.count, "Stop after this many turn events (0 = until SIGINT or SIGTERM)")
       ->capture_default_str();
+  std::vector<std::pair<CLI::App*, Command>> commands{
+      {status, Command::status}, {rings, Command::rings}, {ring, Command::ring}, {watch, Command::watch}};
+  const auto action = [&](const char* name, Command c, const char* what) {
+    auto* sub = app.add_subcommand(name, what);
+    sub->add_option("NAME", o.ring, "The ring")->required();
+    commands.emplace_back(sub, c);
+    return sub;
+  };
+  action("skip", Command::skip, "Action: revoke the ring's holder now, as a turn timeout would");
+  action("kick", Command::kick, "Action: remove a member from the ring (its seat can't be resumed)")
+      ->add_option("MEMBER", o.member, "The member")->required();
+  action("pause", Command::pause, "Action: no grants in the ring until resume");
+  action("resume", Command::resume, "Action: the paused ring runs again");
+  auto* set = action("set", Command::set, "Action: change the ring's turn timeout or minimum members");
+  auto* turn_timeout = set->add_option("--turn-timeout", o.turn_timeout,
+                                       "The ring's turn timeout from its next grant: 30s, 500ms, 0 = none")
+                           ->type_name("DURATION");
+  set->add_option("--min-members", o.min_members, "The ring's minimum members, 1-1000 (applies at once)")
+      ->check(CLI::Range(1u, 1000u));
+  action("drain", Command::drain, "Action: no new members; the ring closes when its last member leaves");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? EX_OK : EX_USAGE;
   }
-  o.command = *status ? Command::status : *rings ? Command::rings : *ring ? Command::ring : Command::watch;
+  for (const auto& [sub, c] : commands)
+    if (*sub) o.command = c;
   if (!parse_admin_address(admin, o.admin)) return usage("--admin: not HOST:PORT: " + admin);
   const auto t = parse_duration(timeout);
   if (!t || t->count() == 0) return usage("--timeout: not a positive duration: " + timeout + " (e.g. 5, 2.5s, 500ms)");
   o.admin.timeout = std::chrono::ceil<std::chrono::milliseconds>(*t);
-  if ((o.command == Command::ring || o.command == Command::watch) && !valid_name(o.ring))
+  const bool on_a_ring = o.command == Command::ring || o.command == Command::watch || is_action(o.command);
+  if (on_a_ring && !valid_name(o.ring))
     return usage("not a ring name: " + o.ring + " (1-64 of A-Z a-z 0-9 . _ -)");
+  // Member names follow the ring names' rule on every wire: anything else can't be kicked.
+  if (o.command == Command::kick && !valid_name(o.member))
+    return usage("not a member name: " + o.member + " (1-64 of A-Z a-z 0-9 . _ -)");
+  if (o.command == Command::set) {
+    if (turn_timeout->count() == 0 && !o.min_members)
+      return usage("set: give --turn-timeout, --min-members or both");
+    if (turn_timeout->count() > 0 && !parse_duration(o.turn_timeout))
+      return usage("--turn-timeout: not a duration: " + o.turn_timeout + " (e.g. 30s, 500ms, 0 = none)");
+  }
   if (!o.after.empty() && !valid_name(o.after))
     return usage("--after: not a ring name: " + o.after + " (1-64 of A-Z a-z 0-9 . _ -)");
   if (app.count("--token-file") > 0) {

@@ -1,10 +1,14 @@
 // baton-ctl: an operator's view of a running baton-server through its admin
-// port (docs/ADMIN.md): status, rings, ring NAME, watch NAME.
-// Exit codes (sysexits.h): EX_OK; EX_USAGE (64) bad usage, also an unreadable
-// token file; EX_NOINPUT (66) `ring NAME` of a ring that doesn't exist;
-// EX_UNAVAILABLE (69) the admin port can't be reached, times out or answers
-// 503; EX_NOPERM (77) the token is refused (401/403); EX_SOFTWARE (70)
-// anything else unexpected (a malformed response, another 5xx).
+// port (docs/ADMIN.md): status, rings, ring NAME, watch NAME; and its actions
+// on a ring: skip, kick, pause, resume, set, drain.
+// Exit codes (sysexits.h), as docs/ADMIN.md promises scripts: EX_OK; EX_USAGE
+// (64) bad usage, also an unreadable token file; EX_DATAERR (65) an action the
+// ring's state does not allow (409); EX_NOINPUT (66) no such ring (`ring NAME`,
+// an action) or member (`kick`): 404; EX_UNAVAILABLE (69) the admin port can't
+// be reached, times out or answers 503; EX_NOPERM (77) refused (401/403): a
+// token the server doesn't know, or an action without admin on the ring (or,
+// without --auth-file, from off loopback); EX_SOFTWARE (70) anything else
+// unexpected (a malformed response, a 400, another 5xx).
 #include <sysexits.h>
 
 #include <iostream>
@@ -29,6 +33,13 @@ int run(const baton::ctl::CtlOptions& o) {
       return baton::ctl::run_ring(admin, o, std::cout);
     case Command::watch:
       return baton::ctl::run_watch(admin, o, std::cout, std::cerr);
+    case Command::skip:
+    case Command::kick:
+    case Command::pause:
+    case Command::resume:
+    case Command::set:
+    case Command::drain:
+      return baton::ctl::run_action(admin, o, std::cout);
   }
   return EX_SOFTWARE;
 }

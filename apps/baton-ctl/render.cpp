@@ -11,13 +11,6 @@ namespace baton::ctl {
 
 using nlohmann::json;
 
-namespace {
-
-using Rows = std::vector<std::vector<std::string>>;
-using Pairs = std::vector<std::pair<std::string, std::string>>;
-
-// A name or payload must not be able to move the cursor or start a line of
-// its own on the operator's terminal, whatever the server sent.
 std::string clean(std::string_view s) {
   std::string out(s);
   for (auto& c : out) {
@@ -26,6 +19,11 @@ std::string clean(std::string_view s) {
   }
   return out;
 }
+
+namespace {
+
+using Rows = std::vector<std::vector<std::string>>;
+using Pairs = std::vector<std::pair<std::string, std::string>>;
 
 std::string text(const json& v) {
   if (v.is_string()) return clean(v.get_ref<const std::string&>());

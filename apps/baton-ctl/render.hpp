@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -17,6 +18,10 @@ class MalformedReply : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// s with its control characters as '?': whatever the server sent, a name or
+// payload must not move the cursor or start a line of its own on a terminal.
+std::string clean(std::string_view s);
 
 // /status: version, state, uptime, threads, connections, rings, turns/s, totals, journal.
 std::string render_status(const nlohmann::json& status);

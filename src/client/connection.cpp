@@ -33,6 +33,9 @@ Connection::~Connection() = default;
 void Connection::configure_tls(const ClientOptions& opt) { tls_ = std::make_unique<TlsStream>(opt); }
 
 void Connection::connect(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout) {
+  tls_refused_ = false;
+  // A new socket has no receive timeout yet, whatever the last one had.
+  rcv_timeout_ = std::chrono::milliseconds(-1);
   tcp::resolver resolver(ctx_);
   boost::system::error_code result = asio::error::timed_out;
   resolver.async_resolve(host, std::to_string(port), [&](const boost::system::error_code& ec, tcp::resolver::results_type r) {
@@ -61,6 +64,7 @@ void Connection::connect(const std::string& host, std::uint16_t port, std::chron
     try {
       tls_->handshake(fd, host + ":" + std::to_string(port), timeout);
     } catch (...) {
+      tls_refused_ = tls_->refused();
       close();
       throw;
     }
@@ -72,7 +76,14 @@ void Connection::connect(const std::string& host, std::uint16_t port, std::chron
 }
 
 bool Connection::read_some(std::string& out, std::chrono::milliseconds timeout) {
-  if (tls_) return tls_->read_some(out, timeout);
+  if (tls_) {
+    try {
+      return tls_->read_some(out, timeout);
+    } catch (...) {
+      tls_refused_ = tls_->refused();
+      throw;
+    }
+  }
   // A blocking recv with SO_RCVTIMEO: one syscall per read on the hot path
   // (poll + read would be two); the option is only set when the timeout changes.
   const int fd = socket_.native_handle();

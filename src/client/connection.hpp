@@ -33,8 +33,13 @@ class Connection {
   // baton::Error{usage} if the CA, certificate or key can't be used.
   void configure_tls(const ClientOptions& opt);
   // Throws baton::Error{unavailable}. With TLS, the handshake follows the TCP
-  // connect, bounded by timeout afresh.
+  // connect, bounded by timeout afresh. May follow close(): a new connection
+  // (with TLS, configure_tls() again first).
   void connect(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout);
+  // The last TLS connection failed because a side refused the other (a
+  // certificate that does not verify, an alert, not TLS at all), not because
+  // the network failed: trying again can't help. Cleared by connect().
+  bool tls_refused() const noexcept { return tls_refused_; }
   // Appends what arrives to out. Returns false if nothing came within timeout.
   // Throws baton::Error{closed} on end of stream or a socket error.
   bool read_some(std::string& out, std::chrono::milliseconds timeout);
@@ -53,6 +58,7 @@ class Connection {
   boost::asio::ip::tcp::socket socket_{ctx_};
   std::chrono::milliseconds rcv_timeout_{-1};
   std::unique_ptr<TlsStream> tls_;  // null: plain TCP
+  bool tls_refused_ = false;
 };
 
 }  // namespace baton::detail

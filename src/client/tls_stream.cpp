@@ -155,9 +155,21 @@ void TlsStream::handshake(int fd, const std::string& peer, std::chrono::millisec
                   "TLS handshake with " + peer + ": no answer within " + std::to_string(timeout.count()) + " ms");
     }
     broken_ = true;
+    refused_ = is_refusal(err);
     throw Error(Error::Kind::unavailable, "", "TLS handshake with " + peer + " failed: " + failure(err));
   }
   established_ = true;
+}
+
+bool TlsStream::is_refusal(int err) const {
+  if (err != SSL_ERROR_SSL) return false;
+  if (SSL_get_verify_result(ssl_.get()) != X509_V_OK) return true;
+  // An alert from the server (e.g. "certificate required"): OpenSSL files
+  // each alert under its own reason code, from SSL_AD_REASON_OFFSET up. Not
+  // "wrong version number": that may be an ERROR SERVER_FULL line, sent in
+  // plain text before the handshake, which passes.
+  const unsigned long code = ERR_peek_error();
+  return ERR_GET_LIB(code) == ERR_LIB_SSL && ERR_GET_REASON(code) >= SSL_AD_REASON_OFFSET;
 }
 
 std::string TlsStream::failure(int err) {
@@ -203,8 +215,10 @@ bool TlsStream::read_some(std::string& out, std::chrono::milliseconds timeout) {
     }
     if (err == SSL_ERROR_ZERO_RETURN) throw Error(Error::Kind::closed, "", "the server closed the connection");
     broken_ = true;
-    if (err == SSL_ERROR_SSL && !heard_)
+    if (err == SSL_ERROR_SSL && !heard_) {
+      refused_ = is_refusal(err);
       throw Error(Error::Kind::unavailable, "", "TLS handshake with " + peer_ + " failed: " + failure(err));
+    }
     throw Error(Error::Kind::closed, "", lost(err));
   }
 }

@@ -49,6 +49,11 @@ class TlsStream {
   // Sends close_notify if the session is sound; never waits for the answer.
   void close_notify() noexcept;
 
+  // The handshake (or, TLS 1.3, the server's verdict on our certificate in
+  // the first read) failed inside TLS: a certificate, an alert, a peer that
+  // does not speak TLS. Not the network: connecting again would fail again.
+  bool refused() const noexcept { return refused_; }
+
  private:
   struct FreeCtx {
     void operator()(SSL_CTX* c) const noexcept { SSL_CTX_free(c); }
@@ -58,6 +63,9 @@ class TlsStream {
   };
 
   void set_expected_name(const std::string& name);
+  // Whether a failure with SSL_get_error() code `err` is a refusal (see
+  // refused()); before failure(), which clears OpenSSL's error queue.
+  bool is_refusal(int err) const;
   // Why the last SSL call failed with SSL_get_error() code `err`, in words.
   std::string failure(int err);
   // The message of Error{closed} for a session that failed after the handshake.
@@ -71,6 +79,7 @@ class TlsStream {
   bool established_ = false;  // the handshake completed
   bool heard_ = false;        // application data arrived
   bool broken_ = false;       // a fatal error: OpenSSL forbids close_notify after it
+  bool refused_ = false;
 };
 
 }  // namespace baton::detail

@@ -24,11 +24,14 @@ enum class Closed : std::uint8_t {
   server_full,    // --max-clients reached or out of descriptors
   auth,           // AUTH_FAILED or FORBIDDEN: at the handshake, or a grant withdrawn by a reload
   quota,          // a per-address or per-ring bound (QUOTA)
+  replaced,       // its seat was resumed on another connection (SESSION_REPLACED)
+  kicked,         // an administrator removed it (KICKED), or drained its ring
   count_
 };
 
 inline constexpr std::array<std::string_view, static_cast<std::size_t>(Closed::count_)> kClosedNames = {
-    "bye", "peer_closed", "error", "slow_consumer", "idle", "turn_timeout", "shutdown", "refused", "server_full", "auth", "quota"};
+    "bye", "peer_closed", "error", "slow_consumer", "idle", "turn_timeout", "shutdown", "refused", "server_full", "auth", "quota",
+    "replaced", "kicked"};
 
 using ClosedCounts = std::array<Counter, static_cast<std::size_t>(Closed::count_)>;  // one writer each
 using ClosedTotals = std::array<std::uint64_t, static_cast<std::size_t>(Closed::count_)>;

@@ -30,17 +30,29 @@ Hub::Hub(HubConfig config, HubLog& log, JournalPort* journal, std::uint64_t floo
 }
 
 Hub::~Hub() {
-  timers_->turn.clear();
+  for (auto& [timeout, list] : timers_->turn) list.clear();
   timers_->legacy.clear();
 }
 
 void Hub::enter(Participant& p) {
   const Identity& who = p.who();
+  if (!who.watcher && !who.session.empty() && try_resume(p)) return;
   if (auto why = over_quota(who)) {
     p.fail(v1::code::quota, *why, Closed::quota);
     return;
   }
   RingState& rs = ring_named(who.ring);
+  if (rs.draining) {
+    p.fail(v1::code::ring_draining, fmt::format("ring {} is being drained: no new members", who.ring), Closed::kicked);
+    maybe_retire(rs);
+    return;
+  }
+  if (!who.watcher && who.mode && !set_mode(rs, *who.mode)) {
+    p.fail(v1::code::wrong_mode, fmt::format("ring {} is a {} ring", who.ring,
+                                             rs.ring.mode() == RingPolicy::lock ? "lock" : "rotation"));
+    maybe_retire(rs);
+    return;
+  }
   if (!who.watcher && !rs.names.emplace(who.name, p.id()).second) {
     // A legacy peer is told nothing (its protocol has no error) and must not
     // speak in a live member's name; a v1 peer gets NAME_TAKEN.
@@ -48,14 +60,23 @@ void Hub::enter(Participant& p) {
     maybe_retire(rs);
     return;
   }
-  seats_.emplace(p.id(), Seat{&p, &rs});
+  Seat& seat = seats_[p.id()];
+  seat.p = &p;
+  seat.rs = &rs;
+  seat.name = who.name;
+  seat.wire = who.wire;
   p.deliver_welcome(ms(config_.heartbeat));
+  if (!who.watcher && who.v2()) open_session(p, seat);
   if (rs.stalled) p.deliver_notice(v1::notice::journal_stalled, "the server cannot write its journal");
+  if (rs.draining) p.deliver_notice(v1::notice::ring_draining, "the ring is being drained");
+  if (rs.ring.paused_by(PauseBy::admin)) p.deliver_notice(v1::notice::ring_paused, "the ring is paused");
   p.ready();
   log_.info(fmt::format("{} joined ring {} as {} ({}{}{})", who.name, who.ring, who.watcher ? "watcher" : "member",
-                        who.wire == Wire::v1 ? "v1" : "legacy", who.peer.empty() ? "" : " from ", who.peer));
+                        who.wire == Wire::v1 ? (who.v2() ? "v1 HELLO 2" : "v1") : "legacy",
+                        who.peer.empty() ? "" : " from ", who.peer));
   if (who.watcher) {
     rs.watchers.push_back(&p);
+    if (who.v2()) replay(p, rs);
     touch(rs);
     return;
   }
@@ -68,15 +89,16 @@ void Hub::enter(Participant& p) {
 }
 
 void Hub::submit(Participant& p, std::uint64_t turn, std::string_view payload) {
-  const auto seat = seats_.find(p.id());
-  if (seat == seats_.end()) {
+  const auto seat = seats_.find(p.seat());
+  if (seat == seats_.end() || seat->second.p != &p) {
     p.fail(v1::code::not_a_member, "not a member of a ring");
     return;
   }
+  const MemberId id = seat->first;
   RingState& rs = *seat->second.rs;
   // The seed's protocol names no turn: a legacy send is for the current one.
   if (p.who().wire == Wire::legacy) turn = rs.ring.turn();
-  auto verdict = rs.ring.check(p.id(), turn);
+  auto verdict = rs.ring.check(id, turn);
   if (verdict == Ring::Verdict::accepted && rs.sender != 0) verdict = Ring::Verdict::stale_turn;  // sent twice
   if (verdict == Ring::Verdict::accepted) {
     const auto now = config_.now();
@@ -94,12 +116,12 @@ void Hub::submit(Participant& p, std::uint64_t turn, std::string_view payload) {
     return;
   }
   if (!journal_) {
-    accept(rs, p, turn, payload);
+    accept(rs, id, turn, &payload);
     return;
   }
   // Held until the journal has it: the holder is not revoked meanwhile (the
   // wait is the server's), and nobody hears of the send before commit().
-  rs.sender = p.id();
+  rs.sender = id;
   rs.pending_turn = turn;
   rs.pending.assign(payload);
   rs.timer.unlink();
@@ -110,81 +132,95 @@ void Hub::submit(Participant& p, std::uint64_t turn, std::string_view payload) {
   }
 }
 
-void Hub::refuse(Participant& p, Ring::Verdict v, std::uint64_t turn, std::uint64_t current) {
-  switch (v) {
-    case Ring::Verdict::not_your_turn:
-      p.fail(v1::code::not_your_turn, fmt::format("turn {} is not yours", turn));
-      return;
-    case Ring::Verdict::stale_turn:
-      p.fail(v1::code::stale_turn, fmt::format("turn {} is not the current turn {}", turn, current));
-      return;
-    case Ring::Verdict::not_a_member:
-      p.fail(v1::code::not_a_member, "not a member of this ring");
-      return;
-    case Ring::Verdict::accepted:
-      return;
-  }
-}
-
-void Hub::accept(RingState& rs, Participant& p, std::uint64_t turn, std::string_view payload) {
+void Hub::accept(RingState& rs, MemberId id, std::uint64_t turn, const std::string_view* payload) {
+  Seat& seat = seats_.at(id);
+  Participant* p = seat.p;  // null: it sent, and its connection dropped before the journal had it
   const bool can_grant = guard(rs);
-  if (rs.ring.submit(p.id(), turn, effects_) != Ring::Verdict::accepted) return;
-  if (config_.log_turns) log_.turn(rs.name, turn, p.who().name, payload);
-  stats_.sends.add();
-  record(rs, RingEvent::Kind::sent, turn, p.who().name, payload);
+  if (rs.ring.submit(id, turn, effects_) != Ring::Verdict::accepted) return;
+  seat.last_turn = turn;
+  if (payload) {
+    if (config_.log_turns) log_.turn(rs.name, turn, seat.name, *payload);
+    stats_.sends.add();
+    rs.last_send_turn = turn;
+    record(rs, RingEvent::Kind::sent, turn, seat.name, *payload);
+  } else {
+    log_.info(fmt::format("{} {} turn {} of ring {}", seat.name,
+                          rs.ring.mode() == RingPolicy::lock ? "released" : "passed", turn, rs.name));
+    record(rs, RingEvent::Kind::passed, turn, seat.name);
+  }
+  if (rs.backlog) rs.backlog->push(turn, payload == nullptr, seat.name, payload ? *payload : std::string_view{});
   // In the sender's own stream the ACK precedes anything the turn causes
   // (with one member, its next GRANT). Across participants, the next holder
   // is readied first (apply does it): its GRANT is on the critical path of
   // the next turn, the ACK and the EVENTs are not.
-  p.deliver_ack(turn);
-  for (Participant* w : rs.watchers) w->deliver_event(turn, p.who().name, payload);
+  if (p) p->deliver_ack(turn);
+  for (Participant* w : rs.watchers) {
+    if (payload) w->deliver_event(turn, seat.name, *payload);
+    else w->deliver_passed(turn, seat.name);
+  }
   handoff_since_ = rs.sent_at;  // the grant this send causes ends a hand-off
   apply(rs);
   handoff_since_.reset();
-  p.ready();
+  if (p) p->ready();
   for (Participant* w : rs.watchers) w->ready();
   if (!can_grant) stall(rs);
 }
 
 void Hub::resume(Participant& p) {
   p.set_suspended(false);
-  const auto seat = seats_.find(p.id());
-  if (seat == seats_.end()) return;
+  const auto seat = seats_.find(p.seat());
+  if (seat == seats_.end() || seat->second.p != &p) return;
   RingState& rs = *seat->second.rs;
   guard(rs);
-  rs.ring.resume(p.id(), effects_);
+  rs.ring.resume(seat->first, effects_);
   apply(rs);
 }
 
 void Hub::leave(Participant& p) {
-  const auto seat = seats_.find(p.id());
+  const auto seat = seats_.find(p.seat());
+  if (seat == seats_.end() || seat->second.p != &p) return;  // not seated, or its seat moved on
+  vacate(seat->first, true);
+}
+
+void Hub::vacate(MemberId id, bool said_so) {
+  const auto seat = seats_.find(id);
   if (seat == seats_.end()) return;
   RingState& rs = *seat->second.rs;
+  Participant* p = seat->second.p;
+  const std::string name = std::move(seat->second.name);
+  const bool watcher = p && p->who().watcher;
+  if (!seat->second.session.empty()) sessions_.erase(seat->second.session);
+  if (!watcher && seat->second.last_turn != 0) remember(rs.name, name, seat->second.last_turn);
   seats_.erase(seat);
-  const Identity& who = p.who();
-  log_.info(fmt::format("{} left ring {}", who.name, who.ring));
-  if (who.watcher) {
-    std::erase(rs.watchers, &p);
+  log_.info(said_so ? fmt::format("{} left ring {}", name, rs.name)
+                    : fmt::format("{} left ring {}: its seat was not resumed within {} ms", name, rs.name,
+                                  ms(config_.resume_grace)));
+  if (watcher) {
+    std::erase(rs.watchers, p);
     touch(rs);
     maybe_retire(rs);
     return;
   }
-  if (auto n = rs.names.find(who.name); n != rs.names.end() && n->second == p.id()) rs.names.erase(n);
-  if (rs.sender == p.id()) {  // its send was never acked: it goes with it
+  if (auto n = rs.names.find(name); n != rs.names.end() && n->second == id) rs.names.erase(n);
+  if (rs.sender == id) {  // its send was never acked: it goes with it
     rs.sender = 0;
     rs.pending.clear();
   }
-  if (rs.ring.holder() == p.id()) {  // its turn ends without a send
+  if (rs.ring.holder() == id) {  // its turn ends without a send
     stats_.holder_left.add();
-    record(rs, RingEvent::Kind::holder_left, rs.ring.turn(), who.name);
+    record(rs, RingEvent::Kind::holder_left, rs.ring.turn(), name);
   } else {
-    record(rs, RingEvent::Kind::left, rs.ring.turn(), who.name);
+    record(rs, RingEvent::Kind::left, rs.ring.turn(), name);
   }
   guard(rs);
-  rs.ring.leave(p.id(), effects_);
+  rs.ring.leave(id, effects_);
   apply(rs);
   refresh_waiting(rs);
   touch(rs);
+  if (rs.draining && rs.ring.size() == 0 && !rs.watchers.empty()) {
+    close_if_drained(rs);  // its last watcher's leave deletes the ring
+    return;
+  }
   maybe_retire(rs);
 }
 
@@ -203,9 +239,11 @@ void Hub::apply(RingState& rs) {
       arm(rs, seat ? seat->p : nullptr, now);
     } else if (e.kind == Effect::Kind::revoke) {
       stats_.revoked.add();
-      record(rs, RingEvent::Kind::revoked, e.value, seat ? std::string_view(seat->p->who().name) : "");
+      record(rs, RingEvent::Kind::revoked, e.value, seat ? std::string_view(seat->name) : "");
     }
-    if (!seat || seat->p->ended()) continue;  // nothing more is said to a peer we said goodbye to
+    // Nothing more is said to a peer we said goodbye to, nor to a detached
+    // seat: a resume tells it its state then.
+    if (!seat || !seat->p || seat->p->ended()) continue;
     deliver(rs, e, *seat);
   }
   effects_.clear();
@@ -222,10 +260,10 @@ void Hub::deliver(RingState& rs, const Effect& e, Seat& seat) {
         deferred_.push_back({Deferred::Kind::commit_first, p.id(), e.value});
         return;
       }
-      p.deliver_grant(e.value, ms(config_.turn_timeout));
+      p.deliver_grant(e.value, ms(rs.turn_timeout));
       break;
     case Effect::Kind::revoke:
-      log_.info(fmt::format("{} revoked: turn {} of ring {} timed out", p.who().name, e.value, rs.name));
+      if (!skipping_) log_.info(fmt::format("{} revoked: turn {} of ring {} timed out", p.who().name, e.value, rs.name));
       if (p.who().wire == Wire::legacy) {
         // A seed client that does not answer GO is gone or stuck; it can't be told.
         deferred_.push_back({Deferred::Kind::drop_legacy, p.id(), e.value});
@@ -233,6 +271,7 @@ void Hub::deliver(RingState& rs, const Effect& e, Seat& seat) {
       }
       seat.revoked_turn = e.value;
       p.deliver_revoked(e.value);
+      if (rs.ring.mode() == RingPolicy::lock) break;  // idle, not suspended: it acquires when it wants to
       p.deliver_ping(kRevokedPing);  // a live client answers at once and is queued again
       p.set_suspended(true);
       break;
@@ -249,7 +288,7 @@ void Hub::run_deferred() {
   for (std::size_t i = 0; i < deferred_.size(); ++i) {
     const Deferred d = deferred_[i];
     const auto it = seats_.find(d.member);
-    if (it == seats_.end() || it->second.p->ended()) continue;
+    if (it == seats_.end() || !it->second.p || it->second.p->ended()) continue;
     Participant& p = *it->second.p;
     if (d.kind == Deferred::Kind::drop_legacy) {
       p.fail("TURN_TIMEOUT", fmt::format("turn {} not answered", d.turn), Closed::turn_timeout);

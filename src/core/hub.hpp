@@ -19,6 +19,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -61,9 +62,48 @@ struct HubConfig {
   // --metrics-ring: the gauges of a ring exported by name, or null. Asked
   // once per ring created, never per turn.
   std::function<RingGauges*(const std::string&)> exported;
+  // Sessions (docs/PROTOCOL.md, "Resuming a seat"): how long a HELLO 2
+  // member's seat outlives its connection (0: not at all), and each ring's
+  // backlog for watchers that resume (kept from its first HELLO 2 watcher on).
+  std::chrono::milliseconds resume_grace{5000};
+  std::size_t watch_backlog = 256;
+  std::size_t watch_backlog_bytes = 64 * 1024;
+  // n random lowercase hex digits for session ids and secrets (empty: OpenSSL's RNG).
+  std::function<std::string(std::size_t)> random_hex;
+  // A resume with a wrong secret, from this peer ("address:port"): the
+  // server counts it as a failed credential for the address.
+  std::function<void(const std::string& peer)> on_bad_secret;
   std::function<Clock::time_point()> now = [] { return Clock::now(); };
   std::function<std::uint64_t()> wall_micros;  // empty: the system clock
 };
+
+// An administrator's action on one ring (docs/ADMIN.md, "Actions").
+struct AdminAction {
+  enum class Kind : std::uint8_t { skip, kick, pause, resume, set, drain } kind = Kind::skip;
+  std::string member;                                // kick
+  std::optional<std::chrono::milliseconds> turn_timeout;  // set
+  std::optional<std::size_t> min_members;                 // set
+  std::string who;                                   // the credential's label, or admin@address:port
+};
+struct AdminOutcome {
+  enum class Status : std::uint8_t { ok, no_ring, no_member, conflict } status = Status::ok;
+  std::string error;        // why, unless ok
+  std::string member;       // skip, kick
+  std::uint64_t turn = 0;   // skip: the revoked turn
+  std::int64_t turn_timeout_ms = 0;  // set: the ring's values after it
+  std::size_t min_members = 0;
+};
+inline constexpr const char* action_name(AdminAction::Kind k) {
+  switch (k) {
+    case AdminAction::Kind::skip: return "skip";
+    case AdminAction::Kind::kick: return "kick";
+    case AdminAction::Kind::pause: return "pause";
+    case AdminAction::Kind::resume: return "resume";
+    case AdminAction::Kind::set: return "set";
+    case AdminAction::Kind::drain: return "drain";
+  }
+  return "?";
+}
 
 // What the hub reports; the server logs it.
 class HubLog {
@@ -92,11 +132,24 @@ class Hub {
   void enter(Participant& p);
   // A member's SEND naming `turn` (legacy: 0, the current turn).
   void submit(Participant& p, std::uint64_t turn, std::string_view payload);
+  // The holder gives up its turn without sending (PASS/RELEASE <turn>).
+  void pass(Participant& p, std::uint64_t turn);
+  // Lock rings: the member asks for the baton (ACQUIRE).
+  void acquire(Participant& p);
   // A suspended (revoked) member was heard from.
   void resume(Participant& p);
   // The participant leaves its ring; idempotent. After it, the hub never
   // touches p again.
   void leave(Participant& p);
+  // The connection ended without a goodbye (cut, reset, idle): a HELLO 2
+  // member's seat is kept for resume_grace without it; anyone else leaves.
+  // After it, the hub never touches p again.
+  void drop(Participant& p);
+  // An administrator's action (docs/ADMIN.md).
+  AdminOutcome act(std::string_view ring, const AdminAction& action);
+  // The last accepted turn of a member name in a ring, remembered when its
+  // seat ended (and, with a journal, read back at start): told in SESSION.
+  void remember(std::string_view ring, std::string_view name, std::uint64_t turn);
 
   // Sends staged and waiting for commit() (only with a journal).
   bool commit_due() const noexcept { return !staged_.empty(); }
@@ -140,9 +193,19 @@ class Hub {
 
  private:
   struct Seat {
-    Participant* p;
-    RingState* rs;
+    Participant* p = nullptr;  // null while detached (its connection dropped, the seat kept)
+    RingState* rs = nullptr;
+    std::string name;
+    Wire wire = Wire::v1;
     std::uint64_t revoked_turn = 0;  // forgiven once: a SEND crossing its REVOKED
+    std::uint64_t last_turn = 0;     // its last accepted send or pass
+    std::string session;             // "" : none (HELLO 1, legacy, watchers)
+    std::string secret;
+    Clock::time_point detached_until = Clock::time_point::max();
+  };
+  struct Detached {
+    Clock::time_point until;
+    MemberId seat;
   };
   struct Deferred {
     enum class Kind : std::uint8_t { commit_first, drop_legacy } kind;
@@ -151,6 +214,18 @@ class Hub {
   };
 
   RingState& ring_named(const std::string& name);
+  // Sessions (core/hub_sessions.cpp).
+  bool try_resume(Participant& p);  // true if it was handled: resumed, or refused
+  void open_session(Participant& p, Seat& seat);
+  void replay(Participant& p, RingState& rs);
+  void expire_seats(Clock::time_point now);
+  void vacate(MemberId id, bool holder_left_cleanly);
+  std::uint64_t remembered(std::string_view ring, std::string_view name) const;
+  bool set_mode(RingState& rs, RingPolicy mode);
+  void tell_state(Participant& p, RingState& rs, MemberId id);
+  void close_if_drained(RingState& rs);
+  // The accepted end of a turn: a send (payload) or a pass (none).
+  void accept(RingState& rs, MemberId id, std::uint64_t turn, const std::string_view* payload);
   // Why who can't enter its ring now (a quota), or nullopt. Counts a new ring.
   std::optional<std::string> over_quota(const Identity& who);
   void maybe_retire(RingState& rs);
@@ -161,7 +236,6 @@ class Hub {
   void stage_pending(RingState& rs);  // hands its pending send to the journal's batch
   void apply_pending(RingState& rs);
   void tell_ring(RingState& rs, std::string_view code, std::string_view text);
-  void accept(RingState& rs, Participant& p, std::uint64_t turn, std::string_view payload);
   void apply(RingState& rs);
   void deliver(RingState& rs, const Effect& e, Seat& seat);
   void run_deferred();
@@ -183,6 +257,11 @@ class Hub {
   std::uint64_t reserved_;  // the journal's durable reservation: numbers up to it may be granted
   std::unordered_map<std::string, std::unique_ptr<RingState>> rings_;
   std::unordered_map<MemberId, Seat> seats_;
+  std::unordered_map<std::string, MemberId> sessions_;  // session id -> seat
+  std::deque<Detached> detached_;  // in order of `until` (one grace for all); stale entries skipped
+  std::unordered_map<std::string, std::uint64_t> remembered_;  // "ring/name" -> last accepted turn
+  std::deque<std::string> remembered_order_;                   // oldest first, for the bound
+  bool skipping_ = false;  // an administrator's skip: the revoke is not a timeout
   struct Timers;
   std::unique_ptr<Timers> timers_;
   std::vector<RingState*> staged_;   // rings with a send waiting for commit()

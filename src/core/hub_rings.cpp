@@ -30,7 +30,7 @@ Hub::RingState& Hub::ring_named(const std::string& name) {
   // wrap "wall - 1" to the top of the range: the next grant would be turn 0.
   if (const std::uint64_t wall = config_.turns_from_clock ? std::min(config_.wall_micros(), kMaxTurn) : 0; wall > 0)
     last = std::max(last, wall - 1);
-  auto rs = std::make_unique<RingState>(name, config_.min_members, last, config_.history);
+  auto rs = std::make_unique<RingState>(name, config_.min_members, last, config_.history, config_.turn_timeout);
   if (config_.exported) rs->exported = config_.exported(name);
   if (const auto s = streams_.find(name); s != streams_.end()) rs->streams = s->second;
   RingState& made = *rings_.emplace(name, std::move(rs)).first->second;

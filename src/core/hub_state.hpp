@@ -4,8 +4,11 @@
 
 #include <boost/intrusive/list.hpp>
 
+#include <map>
+
 #include "core/hub.hpp"
 #include "core/ring_history.hpp"
+#include "core/send_backlog.hpp"
 
 namespace baton {
 
@@ -13,10 +16,17 @@ namespace bi = boost::intrusive;
 using TimerHook = bi::list_member_hook<bi::link_mode<bi::auto_unlink>>;
 
 struct Hub::RingState {
-  RingState(std::string n, std::size_t min_members, std::uint64_t last_turn, std::size_t history_size)
-      : name(std::move(n)), ring(min_members, last_turn), history(history_size) {}
+  RingState(std::string n, std::size_t min_members, std::uint64_t last_turn, std::size_t history_size,
+            std::chrono::milliseconds timeout)
+      : name(std::move(n)), ring(min_members, last_turn), born_turn(last_turn), turn_timeout(timeout),
+        history(history_size) {}
   std::string name;
   Ring ring;
+  std::uint64_t born_turn;   // numbers at or below it belong to an earlier life of the ring (or none)
+  std::chrono::milliseconds turn_timeout;  // --turn-timeout, or what an administrator set
+  bool draining = false;     // an administrator drains it: no new joins, closed when empty
+  std::uint64_t last_send_turn = 0;
+  std::unique_ptr<SendBacklog> backlog;  // from its first HELLO 2 watcher on
   std::unordered_map<std::string, MemberId> names;  // member names (v1 and legacy), unique per ring
   std::vector<Participant*> watchers;
   Clock::time_point deadline = Clock::time_point::max();  // when the current holder loses the baton
@@ -47,7 +57,9 @@ using TimerList = bi::list<Hub::RingState, bi::member_hook<Hub::RingState, Timer
                            bi::constant_time_size<false>>;
 
 struct Hub::Timers {
-  TimerList turn;    // v1 and legacy holders: --turn-timeout
+  // v1 and legacy holders, one list per turn timeout in use (--turn-timeout,
+  // and those an administrator set on single rings): each list stays sorted.
+  std::map<std::chrono::milliseconds, TimerList> turn;
   TimerList legacy;  // legacy holders when there is no turn timeout: --idle-timeout
 };
 

@@ -24,9 +24,9 @@ constexpr std::uint64_t kReserveAheadCounted = std::uint64_t{1} << 16;
 void Hub::arm(RingState& rs, const Participant* holder, Clock::time_point now) {
   rs.timer.unlink();
   rs.deadline = Clock::time_point::max();
-  if (config_.turn_timeout.count() > 0) {
-    rs.deadline = now + config_.turn_timeout;
-    timers_->turn.push_back(rs);
+  if (rs.turn_timeout.count() > 0) {
+    rs.deadline = now + rs.turn_timeout;
+    timers_->turn[rs.turn_timeout].push_back(rs);
   } else if (holder && holder->who().wire == Wire::legacy && config_.legacy_silence.count() > 0) {
     // Even with no turn timeout, a seed client that stopped answering GO must
     // not hold the ring for ever: it can't be pinged, so its silence is the sign.
@@ -37,17 +37,19 @@ void Hub::arm(RingState& rs, const Participant* holder, Clock::time_point now) {
 
 Hub::Clock::time_point Hub::next_deadline() const {
   auto next = retry_at_;
-  if (!timers_->turn.empty()) next = std::min(next, timers_->turn.front().deadline);
+  for (const auto& [timeout, list] : timers_->turn)
+    if (!list.empty()) next = std::min(next, list.front().deadline);
   if (!timers_->legacy.empty()) next = std::min(next, timers_->legacy.front().deadline);
+  if (!detached_.empty()) next = std::min(next, detached_.front().until);
   return next;
 }
 
 void Hub::expire_due() {
   const auto now = config_.now();
-  for (TimerList* list : {&timers_->turn, &timers_->legacy}) {
+  auto run = [&](TimerList& list) {
     // A grant made below re-arms at now + timeout: behind the front, so the loop ends.
-    while (!list->empty() && list->front().deadline <= now) {
-      RingState& rs = list->front();
+    while (!list.empty() && list.front().deadline <= now) {
+      RingState& rs = list.front();
       rs.timer.unlink();
       rs.deadline = Clock::time_point::max();
       if (!rs.ring.holder()) continue;
@@ -55,13 +57,17 @@ void Hub::expire_due() {
       rs.ring.expire(rs.ring.turn(), effects_);
       apply(rs);
     }
-  }
+  };
+  // (A grant may add a list for a new timeout: std::map keeps the iterators valid.)
+  for (auto& [timeout, list] : timers_->turn) run(list);
+  run(timers_->legacy);
+  expire_seats(now);
   if (now >= retry_at_) retry_stalled();
 }
 
 bool Hub::guard(RingState& rs) {
   if (reserve_for(rs)) return true;
-  rs.ring.pause();
+  rs.ring.pause(PauseBy::journal);
   stall(rs);
   return false;
 }
@@ -97,14 +103,15 @@ void Hub::commit() {
 
 void Hub::stage_pending(RingState& rs) {
   if (rs.sender == 0) return;  // no send, or its sender left before the commit
-  journal_->stage_send(rs.name, rs.pending_turn, seats_.at(rs.sender).p->who().name, rs.pending);
+  journal_->stage_send(rs.name, rs.pending_turn, seats_.at(rs.sender).name, rs.pending);
 }
 
 void Hub::apply_pending(RingState& rs) {
   if (rs.sender == 0) return;
-  Participant& p = *seats_.at(rs.sender).p;
+  const MemberId id = rs.sender;
   rs.sender = 0;
-  accept(rs, p, rs.pending_turn, rs.pending);
+  const std::string_view payload = rs.pending;
+  accept(rs, id, rs.pending_turn, &payload);
 }
 
 void Hub::stall(RingState& rs) {
@@ -124,7 +131,7 @@ void Hub::stall(RingState& rs) {
 
 void Hub::tell_ring(RingState& rs, std::string_view code, std::string_view text) {
   for (const auto& [name, id] : rs.names) {
-    if (const auto it = seats_.find(id); it != seats_.end() && !it->second.p->ended()) {
+    if (const auto it = seats_.find(id); it != seats_.end() && it->second.p && !it->second.p->ended()) {
       it->second.p->deliver_notice(code, text);
       it->second.p->ready();
     }
@@ -156,7 +163,7 @@ void Hub::retry_stalled() {
     // pending, it would be written a second time by the next retry.
     apply_pending(*rs);
     if (rs->stalled) continue;
-    rs->ring.unpause(effects_);
+    rs->ring.unpause(PauseBy::journal, effects_);
     apply(*rs);
     // stall() dropped the deadline of a holder that had not sent; without a
     // new one it would keep the baton for ever.

@@ -43,7 +43,7 @@ RingSummary Hub::summarize(const RingState& rs) const {
   const auto holder = rs.ring.holder();
   s.queue = rs.ring.order().size() - (holder ? 1 : 0);
   if (holder) {
-    if (const auto it = seats_.find(*holder); it != seats_.end()) s.holder = it->second.p->who().name;
+    if (const auto it = seats_.find(*holder); it != seats_.end()) s.holder = it->second.name;
     if (rs.deadline != Clock::time_point::max()) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(rs.deadline - config_.now());
       s.turn_left_ms = std::max<std::int64_t>(0, left.count());
@@ -69,20 +69,24 @@ std::optional<RingDetail> Hub::ring_detail(std::string_view name) const {
   const RingState& rs = *it->second;
   RingDetail d;
   d.summary = summarize(rs);
-  d.min_members = config_.min_members;
-  d.turn_timeout_ms = config_.turn_timeout.count();
+  d.min_members = rs.ring.min_members();
+  d.turn_timeout_ms = rs.turn_timeout.count();
+  d.lock = rs.ring.mode() == RingPolicy::lock;
+  d.paused = rs.ring.paused_by(PauseBy::admin);
+  d.draining = rs.draining;
   const bool running = rs.ring.holder().has_value();
   auto add = [&](MemberId id, std::optional<std::uint64_t> pos, MemberView::State st) {
     const auto seat = seats_.find(id);
     if (seat == seats_.end()) return;  // granted while leaving: never shown half-gone
-    d.members.push_back({seat->second.p->who().name, pos, st, seat->second.p->who().wire});
+    d.members.push_back({seat->second.name, pos, st, seat->second.wire, seat->second.p == nullptr});
   };
   const auto& order = rs.ring.order();
   for (std::size_t i = 0; i < order.size(); ++i) {
     const bool holds = running && i == 0;
     add(order[i], running ? i : i + 1, holds ? MemberView::State::holder : MemberView::State::queued);
   }
-  for (MemberId id : rs.ring.suspended_members()) add(id, std::nullopt, MemberView::State::suspended);
+  const auto outside = d.lock ? MemberView::State::idle : MemberView::State::suspended;
+  for (MemberId id : rs.ring.suspended_members()) add(id, std::nullopt, outside);
   d.events = rs.history.since(0);
   return d;
 }

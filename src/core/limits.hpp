@@ -11,7 +11,13 @@
 
 namespace baton {
 
+// The greeting names the oldest version this server speaks; HELLO may name
+// any version up to kProtocolVersionMax (2: sessions, pass, lock rings).
 inline constexpr int kProtocolVersion = 1;
+inline constexpr int kProtocolVersionMax = 2;
+// A session id is 16 lowercase hex digits, its secret 32 (128 bits).
+inline constexpr std::size_t kSessionIdChars = 16;
+inline constexpr std::size_t kSessionSecretChars = 32;
 
 // Longest v1 line, including the '\n'. A longer line is LINE_TOO_LONG.
 inline constexpr std::size_t kMaxLine = 4096;

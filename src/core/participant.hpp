@@ -27,11 +27,22 @@ struct Identity {
   std::string ring = "default";
   std::string name;  // legacy: fixed by its answer to the probe
   std::string peer;  // "address:port", for the log ("" in tests)
+  // HELLO 2 (docs/PROTOCOL.md, "Sessions"): 1 for HELLO 1 and legacy peers.
+  int version = 1;
+  std::string session;  // resume=<session>:<secret>, or "" for a new seat
+  std::string secret;
+  std::optional<std::uint64_t> after;  // watchers: replay sends after this turn
+  std::optional<RingPolicy> mode;        // mode=, if given
+  bool v2() const noexcept { return wire == Wire::v1 && version >= 2; }
 };
 
 class Participant {
  public:
-  virtual MemberId id() const = 0;
+  virtual MemberId id() const = 0;  // the connection's id
+  // The seat it sits in: its own id, or that of the seat it resumed (set
+  // by the hub, and only by it, through sit_in).
+  MemberId seat() const noexcept { return seat_ != 0 ? seat_ : id(); }
+  void sit_in(MemberId seat) noexcept { seat_ = seat; }
   virtual const Identity& who() const = 0;
   // The conversation is over (error, BYE, shutdown): nothing more is said to it.
   virtual bool ended() const = 0;
@@ -44,6 +55,12 @@ class Participant {
   virtual void deliver_event(std::uint64_t turn, std::string_view name, std::string_view payload) = 0;
   virtual void deliver_notice(std::string_view code, std::string_view text) = 0;
   virtual void deliver_ping(std::string_view token) = 0;
+  // HELLO 2 only (others ignore them): its seat's session (resumed: the old
+  // seat taken back), a pass relayed to a watcher, and a watcher's gap.
+  virtual void deliver_session(std::string_view /*session*/, std::string_view /*secret*/,
+                               std::uint64_t /*grace_ms*/, std::uint64_t /*last_turn*/, bool /*resumed*/) {}
+  virtual void deliver_passed(std::uint64_t /*turn*/, std::string_view /*name*/) {}
+  virtual void deliver_gap(std::uint64_t /*after*/, std::uint64_t /*next*/) {}
   // What was delivered is to be written at the end of this pass. Separate from
   // the deliveries so that the hub chooses who is written first (the next
   // holder, before the sender's ACK and the watchers' EVENTs).
@@ -60,6 +77,9 @@ class Participant {
 
  protected:
   ~Participant() = default;
+
+ private:
+  MemberId seat_ = 0;
 };
 
 }  // namespace baton

@@ -52,10 +52,22 @@ PeerDetector::Verdict PeerDetector::on_v1(std::string_view bytes) {
   const auto msg = v1::parse(*line, &why);
   if (!msg) return Refuse{v1::code::bad_frame, std::string(why)};
   if (msg->verb != v1::Verb::hello) return Refuse{v1::code::bad_frame, "HELLO expected"};
-  if (msg->number != static_cast<std::uint64_t>(kProtocolVersion))
-    return Refuse{v1::code::bad_version, "this server speaks version " + std::to_string(kProtocolVersion)};
-  return Hello{msg->watcher, std::string(msg->ring), std::string(msg->name), std::string(msg->text),
-               std::string(lines_.pending())};
+  if (msg->number < static_cast<std::uint64_t>(kProtocolVersion) ||
+      msg->number > static_cast<std::uint64_t>(kProtocolVersionMax))
+    return Refuse{v1::code::bad_version, "this server speaks versions " + std::to_string(kProtocolVersion) + " to " +
+                                             std::to_string(kProtocolVersionMax)};
+  Hello h;
+  h.watcher = msg->watcher;
+  h.ring = msg->ring;
+  h.name = msg->name;
+  h.token = msg->text;
+  h.leftover = lines_.pending();
+  h.version = static_cast<int>(msg->number);
+  h.session = msg->session;
+  h.secret = msg->secret;
+  h.after = msg->after;
+  if (!msg->mode.empty()) h.mode = msg->mode == "lock" ? RingPolicy::lock : RingPolicy::rotation;
+  return h;
 }
 
 PeerDetector::Verdict PeerDetector::on_legacy(std::string_view bytes, bool more_coming) {

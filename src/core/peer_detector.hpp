@@ -11,11 +11,14 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 
 #include "core/legacy_codec.hpp"
+#include "core/ring.hpp"
 #include "core/v1_codec.hpp"
 
 namespace baton {
@@ -30,6 +33,11 @@ class PeerDetector {
     std::string name;
     std::string token;     // HELLO's optional secret ("" if none); never logged
     std::string leftover;  // bytes after the HELLO line
+    int version = 1;       // HELLO 2: sessions (docs/PROTOCOL.md)
+    std::string session;   // resume=<session>:<secret> ("" if none); the secret is never logged
+    std::string secret;
+    std::optional<std::uint64_t> after;
+    std::optional<RingPolicy> mode;
   };
   struct Legacy {  // the seed's client answered the probe
     std::string name;

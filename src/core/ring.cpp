@@ -5,6 +5,10 @@
 namespace baton {
 
 void Ring::join(MemberId id, Effects& out) {
+  if (mode_ == RingPolicy::lock) {
+    suspended_.push_back(id);  // idle until it asks
+    return;
+  }
   order_.push_back(id);
   if (!running_) {
     maybe_start(out);
@@ -13,9 +17,44 @@ void Ring::join(MemberId id, Effects& out) {
   out.push_back({Effect::Kind::queue, id, position_at(order_.size() - 1)});
 }
 
+Ring::Acquired Ring::acquire(MemberId id, Effects& out) {
+  if (mode_ != RingPolicy::lock) return Acquired::not_a_member;
+  if (running_ && order_.front() == id) return Acquired::holding;
+  if (const auto it = std::find(order_.begin(), order_.end(), id); it != order_.end()) {
+    out.push_back({Effect::Kind::queue, id, position_at(static_cast<std::size_t>(it - order_.begin()))});
+    return Acquired::already_queued;
+  }
+  const auto s = std::find(suspended_.begin(), suspended_.end(), id);
+  if (s == suspended_.end()) return Acquired::not_a_member;
+  suspended_.erase(s);
+  order_.push_back(id);
+  if (!running_) {
+    maybe_start(out);
+    if (running_) return Acquired::queued;
+  }
+  out.push_back({Effect::Kind::queue, id, position_at(order_.size() - 1)});
+  return Acquired::queued;
+}
+
+void Ring::dequeue(MemberId id, Effects& out) {
+  if (mode_ != RingPolicy::lock) return;
+  const auto it = std::find(order_.begin(), order_.end(), id);
+  if (it == order_.end() || (running_ && it == order_.begin())) return;
+  const auto index = static_cast<std::size_t>(it - order_.begin());
+  order_.erase(it);
+  suspended_.push_back(id);
+  push_positions(index, out);
+}
+
+void Ring::set_min_members(std::size_t n, Effects& out) {
+  min_members_ = n == 0 ? 1 : n;
+  maybe_start(out);
+}
+
 void Ring::maybe_start(Effects& out) {
   if (running_ || paused_ || order_.empty()) return;
-  if (!started_ && order_.size() < min_members_) return;
+  // A lock is granted to the first request: --min-members is for rotations.
+  if (!started_ && mode_ == RingPolicy::rotation && order_.size() < min_members_) return;
   started_ = true;
   grant_front(out);
   push_positions(1, out);  // everyone else's position drops by one
@@ -54,10 +93,24 @@ Ring::Verdict Ring::check(MemberId id, std::uint64_t turn) const {
 Ring::Verdict Ring::submit(MemberId id, std::uint64_t turn, Effects& out) {
   if (const auto v = check(id, turn); v != Verdict::accepted) return v;
   order_.pop_front();
+  if (mode_ == RingPolicy::lock) {
+    suspended_.push_back(id);  // its hold is over; it asks again if it wants more
+    grant_next(out);
+    return Verdict::accepted;
+  }
   order_.push_back(id);
   grant_front(out);
   push_positions(1, out);
   return Verdict::accepted;
+}
+
+void Ring::grant_next(Effects& out) {
+  if (order_.empty()) {
+    running_ = false;
+    return;
+  }
+  grant_front(out);
+  push_positions(1, out);
 }
 
 void Ring::expire(std::uint64_t turn, Effects& out) {
@@ -65,16 +118,12 @@ void Ring::expire(std::uint64_t turn, Effects& out) {
   const MemberId revoked = order_.front();
   out.push_back({Effect::Kind::revoke, revoked, turn});
   order_.pop_front();
-  suspended_.push_back(revoked);
-  if (order_.empty()) {
-    running_ = false;  // still started: the suspended member may come back
-    return;
-  }
-  grant_front(out);
-  push_positions(1, out);
+  suspended_.push_back(revoked);  // rotation: suspended (still started: it may come back); lock: idle
+  grant_next(out);
 }
 
 void Ring::resume(MemberId id, Effects& out) {
+  if (mode_ == RingPolicy::lock) return;  // idle is not suspended: it acquires when it wants the baton
   const auto s = std::find(suspended_.begin(), suspended_.end(), id);
   if (s == suspended_.end()) return;
   suspended_.erase(s);
@@ -105,9 +154,9 @@ std::optional<std::uint64_t> Ring::position(MemberId id) const {
   return position_at(static_cast<std::size_t>(it - order_.begin()));
 }
 
-void Ring::unpause(Effects& out) {
-  if (!paused_) return;
-  paused_ = false;
+void Ring::unpause(PauseBy by, Effects& out) {
+  if (!paused_by(by)) return;
+  paused_ &= static_cast<std::uint8_t>(~static_cast<std::uint8_t>(by));
   maybe_start(out);
 }
 

@@ -12,7 +12,9 @@
 namespace baton {
 
 struct RingEvent {
-  enum class Kind : std::uint8_t { joined, left, sent, revoked, holder_left };
+  // passed: a PASS/RELEASE; detached/resumed: a seat's connection dropped / was
+  // taken back; admin: an administrator's action (name: who, payload: what).
+  enum class Kind : std::uint8_t { joined, left, sent, revoked, holder_left, passed, detached, resumed, admin };
   std::uint64_t seq = 0;   // per ring, from 1: the order of its events
   std::uint64_t turn = 0;  // the turn it belongs to (joined/left: the ring's turn then)
   Kind kind = Kind::joined;
@@ -29,6 +31,10 @@ inline constexpr const char* kind_name(RingEvent::Kind k) {
     case RingEvent::Kind::sent: return "sent";
     case RingEvent::Kind::revoked: return "revoked";
     case RingEvent::Kind::holder_left: return "holder_left";
+    case RingEvent::Kind::passed: return "passed";
+    case RingEvent::Kind::detached: return "detached";
+    case RingEvent::Kind::resumed: return "resumed";
+    case RingEvent::Kind::admin: return "admin";
   }
   return "?";
 }
@@ -57,17 +63,21 @@ inline constexpr const char* state_name(RingSummary::State s) {
 }
 
 struct MemberView {
-  enum class State : std::uint8_t { holder, queued, suspended };
+  enum class State : std::uint8_t { holder, queued, suspended, idle };
   std::string name;
-  std::optional<std::uint64_t> position;  // 0 holder, 1 next, ...; none while suspended
+  std::optional<std::uint64_t> position;  // 0 holder, 1 next, ...; none while suspended or idle
   State state = State::queued;
   Wire wire = Wire::v1;
+  bool detached = false;  // its connection dropped; the seat is kept for --resume-grace
 };
 
 struct RingDetail {
   RingSummary summary;
   std::size_t min_members = 0;
   std::int64_t turn_timeout_ms = 0;
+  bool lock = false;      // a lock ring (else rotation)
+  bool paused = false;    // by an administrator
+  bool draining = false;
   std::vector<MemberView> members;  // holder, queue, then suspended
   std::vector<RingEvent> events;    // oldest first
 };

@@ -34,7 +34,50 @@ std::optional<Message> fail(std::string_view* why, std::string_view reason) {
   return std::nullopt;
 }
 
+// HELLO 2's fields after the name: key=value, each key at most once.
+// Returns why they are bad, or "" if they are fine.
+std::string_view hello_options(std::string_view rest, Message& m) {
+  bool seen_token = false, seen_resume = false, seen_mode = false;
+  while (!rest.empty()) {
+    const std::string_view f = field(rest);
+    const auto eq = f.find('=');
+    if (eq == std::string_view::npos || eq == 0) return "HELLO 2 fields are key=value";
+    const std::string_view key = f.substr(0, eq), value = f.substr(eq + 1);
+    if (key == "token") {
+      if (seen_token || !auth::valid_token(value)) return "token= is 1 to 256 printable characters, once";
+      seen_token = true;
+      m.text = value;
+    } else if (key == "resume") {
+      const auto colon = value.find(':');
+      if (seen_resume || m.watcher || colon == std::string_view::npos) return "resume=<session>:<secret>, members only";
+      m.session = value.substr(0, colon);
+      m.secret = value.substr(colon + 1);
+      if (!valid_hex(m.session, kSessionIdChars) || !valid_hex(m.secret, kSessionSecretChars))
+        return "resume=<16 hex digits>:<32 hex digits>";
+      seen_resume = true;
+    } else if (key == "after") {
+      std::uint64_t turn = 0;
+      if (m.after || !m.watcher || !number(value, turn)) return "after=<turn>, watchers only, once";
+      m.after = turn;
+    } else if (key == "mode") {
+      if (seen_mode || m.watcher || (value != "rotation" && value != "lock")) return "mode=rotation|lock, members only";
+      seen_mode = true;
+      m.mode = value;
+    } else {
+      return "unknown HELLO 2 field";
+    }
+  }
+  return {};
+}
+
 }  // namespace
+
+bool valid_hex(std::string_view s, std::size_t n) noexcept {
+  if (s.size() != n) return false;
+  for (const char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
 
 std::optional<Message> parse(std::string_view line, std::string_view* why) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -74,10 +117,40 @@ std::optional<Message> parse(std::string_view line, std::string_view* why) {
     m.name = field(rest);
     if (!valid_name(m.ring) || !valid_name(m.name))
       return fail(why, "ring and name must match [A-Za-z0-9._-]{1,64}");
+    if (m.number >= 2) {
+      if (const auto bad = hello_options(rest, m); !bad.empty()) return fail(why, bad);
+      return m;
+    }
     if (!done()) {
       m.text = field(rest);
       if (!auth::valid_token(m.text) || !done()) return fail(why, "a token is 1 to 256 printable characters, no spaces");
     }
+    return m;
+  }
+  if (verb == "PASS" || verb == "RELEASE" || verb == "PASSED") {
+    m.verb = verb == "PASS" ? Verb::pass : verb == "RELEASE" ? Verb::release : Verb::passed;
+    if (!want_number(m.number)) return fail(why, "turn number expected");
+    if (m.verb == Verb::passed && !valid_name(m.name = field(rest))) return fail(why, "bad name");
+    if (!done()) return fail(why, "PASS/RELEASE <turn> or PASSED <turn> <name> expected");
+    return m;
+  }
+  if (verb == "ACQUIRE") {
+    m.verb = Verb::acquire;
+    if (!done()) return fail(why, "no arguments expected");
+    return m;
+  }
+  if (verb == "SESSION" || verb == "RESUMED") {
+    m.verb = verb == "SESSION" ? Verb::session : Verb::resumed;
+    m.session = field(rest);
+    m.secret = field(rest);
+    if (!valid_hex(m.session, kSessionIdChars) || !valid_hex(m.secret, kSessionSecretChars) ||
+        !want_number(m.millis) || !want_number(m.number) || !done())
+      return fail(why, "SESSION|RESUMED <session> <secret> <grace_ms> <last_turn> expected");
+    return m;
+  }
+  if (verb == "GAP") {
+    m.verb = Verb::gap;
+    if (!want_number(m.number) || !want_number(m.next) || !done()) return fail(why, "GAP <after> <next> expected");
     return m;
   }
   if (verb == "WELCOME") {
@@ -166,6 +239,60 @@ void put_hello(std::string& out, bool watcher, std::string_view ring, std::strin
   if (!token.empty()) out.append(" ").append(token);
   out += '\n';
 }
+void put_hello2(std::string& out, bool watcher, std::string_view ring, std::string_view name,
+                const HelloOptions& o) {
+  out += "HELLO ";
+  put_u64(out, static_cast<std::uint64_t>(kProtocolVersionMax));
+  out.append(watcher ? " watcher " : " member ").append(ring).append(" ").append(name);
+  if (!o.token.empty()) out.append(" token=").append(o.token);
+  if (!o.session.empty() && !o.secret.empty()) out.append(" resume=").append(o.session).append(":").append(o.secret);
+  if (o.after) {
+    out += " after=";
+    put_u64(out, *o.after);
+  }
+  if (!o.mode.empty()) out.append(" mode=").append(o.mode);
+  out += '\n';
+}
+void put_session(std::string& out, std::string_view session, std::string_view secret, std::uint64_t grace_ms,
+                 std::uint64_t last_turn) {
+  out.append("SESSION ").append(session).append(" ").append(secret).append(" ");
+  put_u64(out, grace_ms);
+  out += ' ';
+  put_u64(out, last_turn);
+  out += '\n';
+}
+void put_resumed(std::string& out, std::string_view session, std::string_view secret, std::uint64_t grace_ms,
+                 std::uint64_t last_turn) {
+  out.append("RESUMED ").append(session).append(" ").append(secret).append(" ");
+  put_u64(out, grace_ms);
+  out += ' ';
+  put_u64(out, last_turn);
+  out += '\n';
+}
+void put_passed(std::string& out, std::uint64_t turn, std::string_view name) {
+  out += "PASSED ";
+  put_u64(out, turn);
+  out.append(" ").append(name);
+  out += '\n';
+}
+void put_gap(std::string& out, std::uint64_t after, std::uint64_t next) {
+  out += "GAP ";
+  put_u64(out, after);
+  out += ' ';
+  put_u64(out, next);
+  out += '\n';
+}
+void put_pass(std::string& out, std::uint64_t turn) {
+  out += "PASS ";
+  put_u64(out, turn);
+  out += '\n';
+}
+void put_release(std::string& out, std::uint64_t turn) {
+  out += "RELEASE ";
+  put_u64(out, turn);
+  out += '\n';
+}
+void put_acquire(std::string& out) { out += "ACQUIRE\n"; }
 void put_send(std::string& out, std::uint64_t turn, std::string_view payload) {
   out += "SEND ";
   put_u64(out, turn);

@@ -24,9 +24,16 @@ enum class Verb : std::uint8_t {
   shutdown,  // SHUTDOWN
   error,     // ERROR <code> <text>
   notice,    // NOTICE <code> <text>: news about the ring, never fatal
+  session,   // SESSION <session> <secret> <grace_ms> <last_turn>     (HELLO 2 members)
+  resumed,   // RESUMED <session> <secret> <grace_ms> <last_turn>     (HELLO 2 members)
+  passed,    // PASSED <turn> <name>                                   (HELLO 2 watchers)
+  gap,       // GAP <after> <next>                                     (HELLO 2 watchers)
   // client -> server
   hello,     // HELLO <version> <member|watcher> <ring> <name> [<token>]
   send,      // SEND <turn> <payload>
+  pass,      // PASS <turn>
+  release,   // RELEASE <turn> (the same as PASS)
+  acquire,   // ACQUIRE (lock rings)
   // either way
   ping,      // PING <token>
   pong,      // PONG <token>
@@ -37,13 +44,19 @@ enum class Verb : std::uint8_t {
 // Views point into the line the message was parsed from.
 struct Message {
   Verb verb{};
-  std::uint64_t number = 0;   // version, turn or position
-  std::uint64_t millis = 0;  // timeout_ms or heartbeat_ms
+  std::uint64_t number = 0;   // version, turn, position; RESUMED's last_turn; GAP's after
+  std::uint64_t millis = 0;   // timeout_ms, heartbeat_ms, grace_ms
+  std::uint64_t next = 0;     // GAP's next
   bool watcher = false;       // HELLO role
   std::string_view ring;      // HELLO, WELCOME
-  std::string_view name;      // HELLO, WELCOME, EVENT
+  std::string_view name;      // HELLO, WELCOME, EVENT, PASSED
   std::string_view code;      // ERROR, NOTICE
   std::string_view text;      // payload (SEND, EVENT), token (PING/PONG, HELLO's secret; may be empty), text (ERROR)
+  // HELLO 2's key=value fields; SESSION and RESUMED.
+  std::string_view session;   // resume=<session>:<secret>; SESSION/RESUMED
+  std::string_view secret;
+  std::optional<std::uint64_t> after;  // after=<turn> (watchers)
+  std::string_view mode;      // mode=rotation|lock ("" = not given)
 };
 
 // Error codes the server sends in ERROR lines (docs/PROTOCOL.md).
@@ -65,6 +78,14 @@ inline constexpr std::string_view auth_failed = "AUTH_FAILED";
 inline constexpr std::string_view forbidden = "FORBIDDEN";
 // a per-peer or per-ring bound (the text names its flag)
 inline constexpr std::string_view quota = "QUOTA";
+// ACQUIRE in a rotation ring; HELLO 2 mode= naming the other mode of the ring
+inline constexpr std::string_view wrong_mode = "WRONG_MODE";
+// a HELLO (not a resume) for a ring an administrator is draining
+inline constexpr std::string_view ring_draining = "RING_DRAINING";
+// an administrator removed the member
+inline constexpr std::string_view kicked = "KICKED";
+// the seat was resumed on another connection
+inline constexpr std::string_view session_replaced = "SESSION_REPLACED";
 }  // namespace code
 
 // Codes of NOTICE lines: the ring's state changed for a reason the member
@@ -74,7 +95,26 @@ namespace notice {
 // nothing and acks nothing until it can; a pending SEND is kept, not lost.
 inline constexpr std::string_view journal_stalled = "JOURNAL_STALLED";
 inline constexpr std::string_view journal_resumed = "JOURNAL_RESUMED";
+// An administrator's actions (docs/ADMIN.md, "Actions"); each text ends "by <who>".
+inline constexpr std::string_view ring_paused = "RING_PAUSED";
+inline constexpr std::string_view ring_resumed = "RING_RESUMED";
+inline constexpr std::string_view ring_draining = "RING_DRAINING";
+inline constexpr std::string_view ring_changed = "RING_CHANGED";
+inline constexpr std::string_view member_skipped = "MEMBER_SKIPPED";
+inline constexpr std::string_view member_kicked = "MEMBER_KICKED";
 }  // namespace notice
+
+// The optional fields of HELLO 2 (docs/PROTOCOL.md, "HELLO 2").
+struct HelloOptions {
+  std::string_view token;           // "" = none
+  std::string_view session;         // resume=<session>:<secret> when both set
+  std::string_view secret;
+  std::optional<std::uint64_t> after;  // watchers: replay sends after this turn
+  std::string_view mode;            // "rotation", "lock" or "" (not given)
+};
+
+// A session id or secret as SESSION sends them: n lowercase hex digits.
+bool valid_hex(std::string_view s, std::size_t n) noexcept;
 
 // Parses one line (without its '\n'; a trailing '\r' is tolerated). On failure
 // returns nullopt and sets *why to a short reason for the ERROR text.
@@ -95,7 +135,19 @@ void put_notice(std::string& out, std::string_view code, std::string_view text);
 // token: the --auth-file secret, or empty for none.
 void put_hello(std::string& out, bool watcher, std::string_view ring, std::string_view name,
                std::string_view token = {});
+// HELLO 2 with its key=value fields.
+void put_hello2(std::string& out, bool watcher, std::string_view ring, std::string_view name,
+                const HelloOptions& options);
+void put_session(std::string& out, std::string_view session, std::string_view secret, std::uint64_t grace_ms,
+                 std::uint64_t last_turn);
+void put_resumed(std::string& out, std::string_view session, std::string_view secret, std::uint64_t grace_ms,
+                 std::uint64_t last_turn);
+void put_passed(std::string& out, std::uint64_t turn, std::string_view name);
+void put_gap(std::string& out, std::uint64_t after, std::uint64_t next);
 void put_send(std::string& out, std::uint64_t turn, std::string_view payload);
+void put_pass(std::string& out, std::uint64_t turn);
+void put_release(std::string& out, std::uint64_t turn);
+void put_acquire(std::string& out);
 void put_ping(std::string& out, std::string_view token);
 void put_pong(std::string& out, std::string_view token);
 void put_bye(std::string& out);

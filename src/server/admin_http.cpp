@@ -96,8 +96,10 @@ asio::awaitable<void> AdminHttp::serve(tcp::socket sock) {
     ~Open() { g.add(-1); }
   } open(stats_.connections);
   beast::flat_buffer buf(kMaxRequest);
-  http::request_parser<http::empty_body> parser;
+  // Actions are POSTs; a body is read (bounded) and ignored.
+  http::request_parser<http::string_body> parser;
   parser.header_limit(kMaxRequest);
+  parser.body_limit(kMaxRequest);
   asio::steady_timer deadline(ctx_, kRequestDeadline);
   auto result = co_await (http::async_read(sock, buf, parser, use_tuple) || deadline.async_wait(use_tuple));
   if (result.index() != 0 || std::get<0>(std::get<0>(result))) co_return;  // timed out or malformed
@@ -133,7 +135,11 @@ asio::awaitable<void> AdminHttp::serve(tcp::socket sock) {
   };
 
   Response res;
-  if (req.method() != http::verb::get && req.method() != http::verb::head) {
+  const bool post = req.method() == http::verb::post;
+  if (ar.endpoint == E::action && !post) {
+    res = error_reply(http::status::method_not_allowed, "an action is a POST");
+    res.set(http::field::allow, "POST");
+  } else if (ar.endpoint != E::action && req.method() != http::verb::get && req.method() != http::verb::head) {
     res = error_reply(http::status::method_not_allowed, "GET only");
     res.set(http::field::allow, "GET, HEAD");
   } else if (!ar.error.empty()) {
@@ -192,6 +198,11 @@ asio::awaitable<void> AdminHttp::serve(tcp::socket sock) {
         } else {
           res = reply(http::status::ok, "text/event-stream", "");
         }
+        break;
+      }
+      case E::action: {
+        auto done = co_await action(sock, ar.ring, ar.action, credential);
+        res = reply(static_cast<http::status>(done.status), "application/json", std::move(done.body));
         break;
       }
       case E::not_found:

@@ -8,6 +8,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
+
+#include "core/auth.hpp"
+#include "core/hub.hpp"
 
 #include "server/asio.hpp"
 #include "server/config.hpp"
@@ -25,6 +30,10 @@ class AdminHttp {
   AdminHttp(asio::io_context& ctx, const tcp::endpoint& ep, const ServerConfig& config, StatusSource& source,
             Gate& gate, AdminStats& stats);
   std::uint16_t port() const { return port_; }
+  struct ActionReply {  // an action's HTTP status and JSON body
+    unsigned status;
+    std::string body;
+  };
   // No stop(): the port stays open through the drain on purpose, so that
   // /readyz answers 503 until the process exits; it goes with shard 0.
   void start();
@@ -32,6 +41,9 @@ class AdminHttp {
  private:
   asio::awaitable<void> serve(tcp::socket sock);
   asio::awaitable<void> tick_loop();
+  // POST /rings/NAME/<action> (server/admin_actions.cpp): who may, and the answer.
+  asio::awaitable<ActionReply> action(const tcp::socket& sock, std::string ring, AdminAction a,
+                                      const std::optional<auth::Credential>& credential);
 
   asio::io_context& ctx_;
   const ServerConfig& config_;

@@ -21,6 +21,9 @@ json event_json(const RingEvent& e, bool payloads) {
   if (e.kind == RingEvent::Kind::sent) {
     j["payload"] = payloads ? json(e.payload) : json(nullptr);
     j["truncated"] = payloads && e.truncated;
+  } else if (e.kind == RingEvent::Kind::admin) {
+    j["payload"] = e.payload;  // what an operator did: no member's data
+    j["truncated"] = e.truncated;
   }
   return j;
 }
@@ -29,14 +32,19 @@ json ring_detail_json(const RingDetail& d, bool payloads) {
   json j = ring_json(d.summary);
   j["min_members"] = d.min_members;
   j["turn_timeout_ms"] = d.turn_timeout_ms;
+  j["mode"] = d.lock ? "lock" : "rotation";
+  j["paused"] = d.paused;
+  j["draining"] = d.draining;
   json members = json::array();
   for (const auto& m : d.members) {
-    const char* state = m.state == MemberView::State::holder   ? "holder"
-                        : m.state == MemberView::State::queued ? "queued"
-                                                               : "suspended";
+    const char* state = m.state == MemberView::State::holder      ? "holder"
+                        : m.state == MemberView::State::queued    ? "queued"
+                        : m.state == MemberView::State::suspended ? "suspended"
+                                                                  : "idle";
     members.push_back({{"name", m.name},
                        {"position", m.position ? json(*m.position) : json(nullptr)},
                        {"state", state},
+                       {"detached", m.detached},
                        {"wire", m.wire == Wire::v1 ? "v1" : "legacy"}});
   }
   j["members"] = std::move(members);

@@ -6,6 +6,7 @@
 
 #include <boost/url/parse.hpp>
 
+#include "core/duration.hpp"
 #include "core/limits.hpp"
 
 namespace baton::server {
@@ -16,6 +17,47 @@ namespace urls = boost::urls;
 AdminRequest bad(std::string why) {
   AdminRequest r;
   r.error = std::move(why);
+  return r;
+}
+
+std::optional<AdminAction::Kind> action_kind(std::string_view name) {
+  using K = AdminAction::Kind;
+  for (const K k : {K::skip, K::kick, K::pause, K::resume, K::set, K::drain})
+    if (name == action_name(k)) return k;
+  return std::nullopt;
+}
+
+// An action's parameters: only its own, each at most once.
+AdminRequest action_params(const urls::url_view& u, AdminRequest r) {
+  using K = AdminAction::Kind;
+  // Still an action (a POST answered 400, not a GET-only 405).
+  auto bad = [&r](std::string why) {
+    r.error = std::move(why);
+    return r;
+  };
+  AdminAction& a = r.action;
+  bool seen_member = false;
+  for (auto p : u.params()) {
+    const std::string key = p.key;
+    const std::string value = p.has_value ? std::string(p.value) : std::string();
+    if (a.kind == K::kick && key == "member" && !seen_member) {
+      if (!valid_name(value)) return bad("member must be a member name");
+      a.member = value;
+      seen_member = true;
+    } else if (a.kind == K::set && key == "turn_timeout" && !a.turn_timeout) {
+      const auto d = parse_duration(value);
+      if (!d || *d > std::chrono::hours(24 * 365)) return bad("turn_timeout must be a duration such as 30s, 500ms or 0");
+      a.turn_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+    } else if (a.kind == K::set && key == "min_members" && !a.min_members) {
+      const auto n = parse_turn(value);
+      if (!n || *n < 1 || *n > kMaxMinMembers) return bad("min_members must be 1 to 1000");
+      a.min_members = static_cast<std::size_t>(*n);
+    } else {
+      return bad("unknown or repeated parameter " + key.substr(0, 64) + " for " + action_name(a.kind));
+    }
+  }
+  if (a.kind == K::kick && !seen_member) return bad("kick needs member=NAME");
+  if (a.kind == K::set && !a.turn_timeout && !a.min_members) return bad("set needs turn_timeout= or min_members=");
   return r;
 }
 
@@ -49,9 +91,20 @@ AdminRequest parse_admin_target(std::string_view target) {
     r.endpoint = E::ring;
     r.ring = segs[1];
     if (!valid_name(r.ring)) return bad("a ring name is 1 to 64 of A-Z a-z 0-9 . _ -");
+  } else if (segs.size() == 3 && segs[0] == "rings") {
+    r.endpoint = E::action;
+    r.ring = segs[1];
+    if (!valid_name(r.ring)) return bad("a ring name is 1 to 64 of A-Z a-z 0-9 . _ -");
+    const auto kind = action_kind(segs[2]);
+    if (!kind) {
+      r.endpoint = E::not_found;
+      return r;
+    }
+    r.action.kind = *kind;
   } else {
     return r;  // not_found
   }
+  if (r.endpoint == E::action) return action_params(u, std::move(r));
 
   for (auto p : u.params()) {
     const std::string key = p.key;

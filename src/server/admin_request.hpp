@@ -9,20 +9,26 @@
 #include <string>
 #include <string_view>
 
+#include "core/hub.hpp"
+
 namespace baton::server {
 
 inline constexpr std::size_t kDefaultRingsPage = 100;  // /rings without limit
 inline constexpr std::size_t kMaxRingsPage = 1000;     // /rings?limit= at most
 
 struct AdminRequest {
-  enum class Endpoint { page, livez, readyz, metrics, status, rings, ring, events, not_found };
+  enum class Endpoint { page, livez, readyz, metrics, status, rings, ring, events, action, not_found };
   Endpoint endpoint = Endpoint::not_found;
   std::string ring;                   // ring, events with ?ring=
   std::string after;                  // rings: page start (exclusive)
   std::size_t limit = kDefaultRingsPage;
   std::optional<std::uint64_t> after_turn;  // events?ring=: resume after this turn
+  AdminAction action;                 // action: POST /rings/NAME/<action> (its `who` is left to the caller)
   std::string error;                  // non-empty: 400 with this text
 };
+
+// --min-members and the admin action's min_members are at most this.
+inline constexpr std::size_t kMaxMinMembers = 1000;
 
 AdminRequest parse_admin_target(std::string_view target);
 

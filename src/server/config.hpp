@@ -36,6 +36,10 @@ struct ServerConfig {
   milliseconds heartbeat{10000};    // a v1 client silent this long is pinged; told to clients in WELCOME
   milliseconds idle_timeout{20000}; // a v1 client silent this long is dropped (two heartbeats); 0: never
   milliseconds drain_timeout{1000}; // on SIGTERM, how long clients get to leave
+  // A HELLO 2 member's seat outlives its connection this long (0: not at all),
+  // so that a client cut off by a network blip resumes its place.
+  milliseconds resume_grace{5000};
+  std::size_t watch_backlog = 256;  // sends kept per ring for HELLO 2 watchers that resume (and at most 64 KiB)
   std::size_t max_line = kMaxLine;        // longest v1 line
   std::size_t max_queued = 1u << 20;      // unsent bytes per client before it is dropped
   // Unsent bytes of all clients together (split evenly between the shards);

@@ -36,6 +36,7 @@ struct Judged {
   std::vector<Problem> problems;
   std::optional<std::size_t> cut_at;  // a torn tail of the newest segment: cut here
   std::uint64_t floor = 0;
+  std::vector<std::pair<std::string, std::uint64_t>> sends;  // ("ring/name", turn) of its send records
 };
 
 std::string read_file(const fs::path& p) {
@@ -78,6 +79,7 @@ Judged judge(const Segment& seg, bool newest) {
     } else {
       j.keep.push_back(i);
       j.floor = std::max(j.floor, b.number);
+      if (b.kind == Body::Kind::send) j.sends.emplace_back(fmt::format("{}/{}", b.ring, b.name), b.number);
     }
   }
   for (const auto& g : j.scan.gaps) {
@@ -233,6 +235,10 @@ Recovery recover_journal(const fs::path& dir, RecoveryMode mode) {
       if (changes) cut(s.path, *j.cut_at);
     }
     r.floor = std::max(r.floor, j.floor);
+    for (auto& [key, turn] : j.sends) {
+      auto& t = r.last_sends[key];
+      t = std::max(t, turn);
+    }
   }
   return r;
 }

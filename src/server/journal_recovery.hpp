@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "server/journal_dir.hpp"
@@ -30,6 +31,10 @@ struct Recovery {
   std::uint64_t floor = 0;      // the highest number in any valid R or S record; 0 if none
   std::uint64_t next_seq = 1;   // above every segment's seq: the first seq of this run
   std::vector<std::string> warnings;
+  // The last turn each member sent in each ring ("ring/name" -> turn), so
+  // that a client reconnecting after a restart learns whether its last send
+  // was committed (docs/PROTOCOL.md, "Resuming a seat").
+  std::unordered_map<std::string, std::uint64_t> last_sends;
   bool damaged = false;         // something was (or, in check mode, would be) cut, dropped or refused
 };
 

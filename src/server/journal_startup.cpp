@@ -17,6 +17,7 @@ OpenJournal open_journal(const ServerConfig& config, unsigned shards) {
   const Recovery r = recover_journal(dir, config.journal_repair ? RecoveryMode::repair : RecoveryMode::start);
   for (const auto& w : r.warnings) log_warn("journal: " + w);
   j.floor = r.floor;
+  j.last_sends = r.last_sends;
   const JournalLimits limits{config.journal_segment_bytes, config.journal_max_bytes};
   std::vector<fs::path> active;
   for (unsigned i = 0; i < shards; ++i) {

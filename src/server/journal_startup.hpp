@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "server/config.hpp"
@@ -19,6 +20,7 @@ struct OpenJournal {
   std::optional<DirLock> lock;  // held as long as this lives
   std::uint64_t floor = 0;      // every ring's numbers continue above this
   std::vector<std::unique_ptr<ShardJournal>> shards;  // one per shard, in shard order
+  std::unordered_map<std::string, std::uint64_t> last_sends;  // Recovery::last_sends
 };
 
 // Throws JournalUnusable / JournalDamage (exit 65), JournalLocked (exit 75),

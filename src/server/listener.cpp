@@ -216,8 +216,17 @@ asio::awaitable<bool> Listener::act(Link& link, PeerDetector::Verdict v, Slot& s
     }
     // Built apart from the co_await: g++ 12 destroys a braced temporary in a
     // co_await expression twice.
-    Handoff handoff{-1, false, {}, id, Identity{Wire::v1, h->watcher, std::move(h->ring), std::move(h->name), peer.text},
-                    std::move(h->leftover), std::nullopt, std::move(slot),
+    Identity who;
+    who.watcher = h->watcher;
+    who.ring = std::move(h->ring);
+    who.name = std::move(h->name);
+    who.peer = peer.text;
+    who.version = h->version;
+    who.session = std::move(h->session);
+    who.secret = std::move(h->secret);
+    who.after = h->after;
+    who.mode = h->mode;
+    Handoff handoff{-1, false, {}, id, std::move(who), std::move(h->leftover), std::nullopt, std::move(slot),
                     std::move(std::get<Admitted>(verdict).credential)};
     co_await hand_off(link, std::move(handoff));
     co_return false;
@@ -232,8 +241,12 @@ asio::awaitable<bool> Listener::act(Link& link, PeerDetector::Verdict v, Slot& s
     link.close();
     co_return false;
   }
-  Handoff handoff{-1, false, {}, id, Identity{Wire::legacy, false, std::get<std::string>(ring), std::move(l.name), peer.text},
-                  {}, std::move(l.payload), std::move(slot), std::nullopt};
+  Identity who;
+  who.wire = Wire::legacy;
+  who.ring = std::get<std::string>(ring);
+  who.name = std::move(l.name);
+  who.peer = peer.text;
+  Handoff handoff{-1, false, {}, id, std::move(who), {}, std::move(l.payload), std::move(slot), std::nullopt};
   co_await hand_off(link, std::move(handoff));
   co_return false;
 }

@@ -72,6 +72,12 @@ std::optional<int> parse_options(int argc, char** argv, ServerConfig& c) {
            "BATON_IDLE_TIMEOUT");
   duration(app, "--drain-timeout", c.drain_timeout, "On SIGTERM, how long clients get to leave",
            "BATON_DRAIN_TIMEOUT");
+  duration(app, "--resume-grace", c.resume_grace,
+           "A HELLO 2 member whose connection drops keeps its seat this long for a resume; 0 = off",
+           "BATON_RESUME_GRACE");
+  app.add_option("--watch-backlog", c.watch_backlog,
+                 "Sends kept per ring (at most 64 KiB) for HELLO 2 watchers that reconnect with after=")
+      ->envname("BATON_WATCH_BACKLOG")->capture_default_str()->check(CLI::Range(0, 100000));
   app.add_option("--max-line", c.max_line, "Longest v1 line in bytes")
       ->envname("BATON_MAX_LINE")->capture_default_str()->check(CLI::Range(64, 1 << 20));
   app.add_option("--max-queued", c.max_queued, "Unsent bytes per client before it is dropped")

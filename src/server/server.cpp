@@ -66,10 +66,26 @@ Server::Server(ServerConfig config) : config_(std::move(config)) {
       if (g->name == name) return g.get();
     return nullptr;
   };
+  // A wrong session secret counts as a failed credential for its address,
+  // in the Gate's books on shard 0 (the listener's thread).
+  auto bad_secret = [this](const std::string& peer) {
+    asio::post(shards_[0]->context(), [this, peer] {
+      boost::system::error_code ec;
+      const auto address = asio::ip::make_address(peer.substr(0, peer.rfind(':')), ec);
+      if (!ec) gate_->note_failure(address, Clock::now());
+    });
+  };
   for (unsigned i = 0; i < n; ++i) {
     std::unique_ptr<JournalPort> port;
     if (!journal.shards.empty()) port = std::move(journal.shards[i]);
-    shards_.push_back(std::make_unique<Shard>(config_, std::move(port), journal.floor, n, rings_in_use_, exported));
+    shards_.push_back(
+        std::make_unique<Shard>(config_, std::move(port), journal.floor, n, rings_in_use_, exported, bad_secret));
+  }
+  // Before the shards run: each hub learns its rings' last sends per member.
+  for (const auto& [key, turn] : journal.last_sends) {
+    const auto slash = key.find('/');
+    const std::string_view ring = std::string_view(key).substr(0, slash);
+    shards_[shard_index(ring, n)]->hub().remember(ring, std::string_view(key).substr(slash + 1), turn);
   }
   listener_ = std::make_unique<Listener>(shards_[0]->context(), config_, shards_, clients_, tls_clients_, *gate_,
                                          listener_stats_);

@@ -52,7 +52,8 @@ asio::awaitable<void> Session::read_loop() {
     on_bytes(std::string_view(rbuf_.data(), n));
     shard_.flush_dirty();
   }
-  shard_.hub().leave(*this);
+  // Cut without a goodbye: a HELLO 2 member's seat waits for a resume.
+  shard_.hub().drop(*this);
   shard_.flush_dirty();
   close();
   shard_.forget(*this);
@@ -83,6 +84,15 @@ void Session::on_v1_line(std::string_view line) {
     case v1::Verb::send:
       if (who_.watcher) fail(v1::code::not_a_member, "watchers cannot send");
       else shard_.hub().submit(*this, msg->number, msg->text);
+      return;
+    case v1::Verb::pass:
+    case v1::Verb::release:
+      if (who_.watcher) fail(v1::code::not_a_member, "watchers cannot pass");
+      else shard_.hub().pass(*this, msg->number);
+      return;
+    case v1::Verb::acquire:
+      if (who_.watcher) fail(v1::code::not_a_member, "watchers cannot acquire");
+      else shard_.hub().acquire(*this);
       return;
     case v1::Verb::ping:
       v1::put_pong(out_, msg->text);
@@ -159,6 +169,18 @@ void Session::deliver_event(std::uint64_t turn, std::string_view name, std::stri
 }
 void Session::deliver_notice(std::string_view code, std::string_view text) {
   if (who_.wire == Wire::v1) v1::put_notice(out_, code, text);
+}
+void Session::deliver_session(std::string_view session, std::string_view secret, std::uint64_t grace_ms,
+                              std::uint64_t last_turn, bool resumed) {
+  if (!who_.v2()) return;
+  if (resumed) v1::put_resumed(out_, session, secret, grace_ms, last_turn);
+  else v1::put_session(out_, session, secret, grace_ms, last_turn);
+}
+void Session::deliver_passed(std::uint64_t turn, std::string_view name) {
+  if (who_.v2()) v1::put_passed(out_, turn, name);
+}
+void Session::deliver_gap(std::uint64_t after, std::uint64_t next) {
+  if (who_.v2()) v1::put_gap(out_, after, next);
 }
 void Session::ready() { shard_.mark_dirty(*this); }
 void Session::deliver_ping(std::string_view token) {
@@ -238,7 +260,10 @@ asio::awaitable<void> Session::write_loop() {
 void Session::fail(std::string_view code, std::string_view text, Closed why) {
   if (ended_) return;
   end(why);
-  shard_.hub().leave(*this);  // the others carry on at once
+  // The others carry on at once. A client silent for the idle timeout may
+  // be cut off by the network rather than gone: its seat waits for a resume.
+  if (why == Closed::idle) shard_.hub().drop(*this);
+  else shard_.hub().leave(*this);
   if (who_.wire == Wire::v1) v1::put_error(out_, code, text);
   count_error(shard_.stats().errors, code);
   log_info(fmt::format("{} ({}) dropped: {} {}", who_.name, who_.peer, code, text));

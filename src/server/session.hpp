@@ -68,6 +68,10 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   void deliver_event(std::uint64_t turn, std::string_view name, std::string_view payload) override;
   void deliver_notice(std::string_view code, std::string_view text) override;
   void deliver_ping(std::string_view token) override;
+  void deliver_session(std::string_view session, std::string_view secret, std::uint64_t grace_ms,
+                       std::uint64_t last_turn, bool resumed) override;
+  void deliver_passed(std::uint64_t turn, std::string_view name) override;
+  void deliver_gap(std::uint64_t after, std::uint64_t next) override;
   void ready() override;
   void flush();
   // Unsent bytes (queued or being written), as last told to the shard.

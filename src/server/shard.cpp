@@ -31,9 +31,17 @@ std::chrono::milliseconds sweep_period(const ServerConfig& c) {
   return std::max(p, std::chrono::milliseconds(kSweepEveryMin));
 }
 
+// A ring's backlog for watchers that resume holds at most this many bytes.
+constexpr std::size_t kWatchBacklogBytes = 64 * 1024;
+
 HubConfig hub_config(const ServerConfig& c, std::atomic<std::size_t>& rings_in_use,
-                     std::function<RingGauges*(const std::string&)> exported) {
+                     std::function<RingGauges*(const std::string&)> exported,
+                     std::function<void(const std::string&)> bad_secret) {
   HubConfig h;
+  h.resume_grace = c.resume_grace;
+  h.watch_backlog = c.watch_backlog;
+  h.watch_backlog_bytes = kWatchBacklogBytes;
+  h.on_bad_secret = std::move(bad_secret);
   h.history = c.ring_history;
   h.exported = std::move(exported);
   h.max_members_per_ring = c.max_members_per_ring;
@@ -52,9 +60,10 @@ HubConfig hub_config(const ServerConfig& c, std::atomic<std::size_t>& rings_in_u
 }  // namespace
 
 Shard::Shard(const ServerConfig& config, std::unique_ptr<JournalPort> journal, std::uint64_t floor, unsigned shards,
-             std::atomic<std::size_t>& rings_in_use, std::function<RingGauges*(const std::string&)> exported)
+             std::atomic<std::size_t>& rings_in_use, std::function<RingGauges*(const std::string&)> exported,
+             std::function<void(const std::string&)> bad_secret)
     : config_(config), journal_(std::move(journal)),
-      hub_(hub_config(config, rings_in_use, std::move(exported)), *this, journal_.get(), floor),
+      hub_(hub_config(config, rings_in_use, std::move(exported), std::move(bad_secret)), *this, journal_.get(), floor),
       queued_budget_bytes_(static_cast<std::ptrdiff_t>(config.max_queued_total / std::max(1u, shards))) {}
 
 void Shard::info(std::string_view line) { log_info(line); }

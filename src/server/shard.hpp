@@ -52,8 +52,11 @@ class Shard final : private HubLog {
   // journal: null without --journal. floor: no number at or below it is granted.
   // rings_in_use: the server-wide ring count of --max-rings, shared by every shard.
   // exported: the gauges of a --metrics-ring ring, or null (asked once per ring created).
+  // bad_secret: a resume from this peer ("address:port") named a wrong
+  // session secret; called on this shard's thread, it must post onward.
   Shard(const ServerConfig& config, std::unique_ptr<JournalPort> journal, std::uint64_t floor, unsigned shards,
-        std::atomic<std::size_t>& rings_in_use, std::function<RingGauges*(const std::string&)> exported = {});
+        std::atomic<std::size_t>& rings_in_use, std::function<RingGauges*(const std::string&)> exported = {},
+        std::function<void(const std::string&)> bad_secret = {});
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
 

@@ -142,6 +142,17 @@ asio::awaitable<std::vector<RingSummary>> StatusSource::rings(std::string after,
   co_return all;
 }
 
+asio::awaitable<AdminOutcome> StatusSource::act(std::string ring, AdminAction action) {
+  Shard& s = *shards_[shard_index(ring)];
+  // The action may end connections and deliver to others: written at once.
+  auto act = [&s, ring, action] {  // named: see rings()
+    AdminOutcome out = s.hub().act(ring, action);
+    s.flush_dirty();
+    return out;
+  };
+  co_return co_await on_thread<AdminOutcome>(s.context(), std::move(act));
+}
+
 asio::awaitable<std::optional<RingDetail>> StatusSource::ring(std::string name) {
   Shard& s = *shards_[shard_index(name)];
   Hub& hub = s.hub();

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/hub.hpp"
 #include "core/hub_stats.hpp"
 #include "core/ring_view.hpp"
 #include "server/asio.hpp"
@@ -46,6 +47,8 @@ class StatusSource {
   // rings exist past the last one returned.
   asio::awaitable<std::vector<RingSummary>> rings(std::string after, std::size_t limit, bool* more);
   asio::awaitable<std::optional<RingDetail>> ring(std::string name);
+  // An administrator's action, carried out on the ring's shard thread.
+  asio::awaitable<AdminOutcome> act(std::string ring, AdminAction action);
 
  private:
   const ServerConfig& config_;

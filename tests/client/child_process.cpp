@@ -12,9 +12,10 @@ extern char** environ;
 
 namespace baton::test {
 
-Child spawn(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+Child spawn(const std::vector<std::string>& args, const std::vector<std::string>& env, bool capture_stdout) {
   int p[2];
-  if (::pipe(p) != 0) throw std::runtime_error("pipe");
+  int o[2] = {-1, -1};
+  if (::pipe(p) != 0 || (capture_stdout && ::pipe(o) != 0)) throw std::runtime_error("pipe");
   // Built before fork: only async-signal-safe calls may follow it.
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -25,14 +26,14 @@ Child spawn(const std::vector<std::string>& args, const std::vector<std::string>
   envp.push_back(nullptr);
   const pid_t pid = ::fork();
   if (pid == 0) {
-    const int devnull = ::open("/dev/null", O_WRONLY);
-    ::dup2(devnull, 1);
+    ::dup2(capture_stdout ? o[1] : ::open("/dev/null", O_WRONLY), 1);
     ::dup2(p[1], 2);
     ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
   ::close(p[1]);
-  return Child{pid, p[0]};
+  if (capture_stdout) ::close(o[1]);
+  return Child{pid, p[0], o[0]};
 }
 
 int wait_exit(pid_t pid, std::chrono::milliseconds timeout) {

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <future>
 
+#include "baton/client.hpp"
+
 #include "child_process.hpp"
 #include "error_of.hpp"
 #include "client_options.hpp"
@@ -25,7 +27,8 @@ class CliOptionsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     for (const char* name : {"BATON_TOKEN", "BATON_TOKEN_FILE", "BATON_TLS", "BATON_CA", "BATON_CERT", "BATON_KEY",
-                             "BATON_SERVER_NAME", "BATON_PROTOCOL"})
+                             "BATON_SERVER_NAME", "BATON_PROTOCOL", "BATON_RECONNECT", "BATON_RECONNECT_MAX_DELAY",
+                             "BATON_RECONNECT_TIMEOUT", "BATON_MODE"})
       ::unsetenv(name);
     char templ[] = "/tmp/baton-cli-test-XXXXXX";
     ASSERT_NE(::mkdtemp(templ), nullptr);
@@ -126,6 +129,50 @@ TEST_F(CliOptionsTest, BadTlsCombinationsAreUsage) {
   EXPECT_EQ(parse({"--tls", "--ca", dir_ + "/missing.pem"}), EX_USAGE);
 }
 
+TEST_F(CliOptionsTest, ReconnectingIsOnByDefault) {
+  EXPECT_EQ(parse({}), std::nullopt);
+  EXPECT_TRUE(got_.client.reconnect.enabled);
+  EXPECT_EQ(got_.client.reconnect.max_delay, 5000ms);
+  EXPECT_EQ(got_.client.reconnect.give_up_after, 120000ms);
+  EXPECT_EQ(got_.client.mode, TurnOrder::automatic);
+}
+
+TEST_F(CliOptionsTest, ReconnectFlags) {
+  EXPECT_EQ(parse({"--no-reconnect"}), std::nullopt);
+  EXPECT_FALSE(got_.client.reconnect.enabled);
+  EXPECT_EQ(parse({"--no-reconnect", "--reconnect"}), std::nullopt);
+  EXPECT_TRUE(got_.client.reconnect.enabled) << "the last one wins";
+  EXPECT_EQ(parse({"--reconnect-max-delay", "250ms", "--reconnect-timeout", "0"}), std::nullopt);
+  EXPECT_EQ(got_.client.reconnect.max_delay, 250ms);
+  EXPECT_EQ(got_.client.reconnect.give_up_after, 0ms) << "0 = never give up";
+  EXPECT_EQ(parse({"--reconnect-max-delay", "1.5", "--reconnect-timeout", "30s"}), std::nullopt);
+  EXPECT_EQ(got_.client.reconnect.max_delay, 1500ms);
+  EXPECT_EQ(got_.client.reconnect.give_up_after, 30000ms);
+}
+
+TEST_F(CliOptionsTest, ReconnectFromTheEnvironment) {
+  ::setenv("BATON_RECONNECT", "false", 1);
+  ::setenv("BATON_RECONNECT_MAX_DELAY", "2s", 1);
+  ::setenv("BATON_RECONNECT_TIMEOUT", "10m", 1);
+  ::setenv("BATON_MODE", "lock", 1);
+  EXPECT_EQ(parse({}), std::nullopt);
+  EXPECT_FALSE(got_.client.reconnect.enabled);
+  EXPECT_EQ(got_.client.reconnect.max_delay, 2000ms);
+  EXPECT_EQ(got_.client.reconnect.give_up_after, 600000ms);
+  EXPECT_EQ(got_.client.mode, TurnOrder::lock);
+  EXPECT_EQ(parse({"--reconnect", "--mode", "rotation"}), std::nullopt);
+  EXPECT_TRUE(got_.client.reconnect.enabled) << "flags win";
+  EXPECT_EQ(got_.client.mode, TurnOrder::rotation);
+}
+
+TEST_F(CliOptionsTest, BadReconnectAndModeValuesAreUsage) {
+  EXPECT_EQ(parse({"--reconnect-max-delay", "0"}), EX_USAGE);
+  EXPECT_EQ(parse({"--reconnect-max-delay", "soon"}), EX_USAGE);
+  EXPECT_EQ(parse({"--reconnect-timeout", "-1"}), EX_USAGE);
+  EXPECT_EQ(parse({"--mode", "mutex"}), EX_USAGE);
+  EXPECT_EQ(parse({"--mode", "lock", "--protocol", "legacy"}), EX_USAGE);
+}
+
 std::string cmdline_of(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
@@ -149,7 +196,7 @@ TEST(CliProcess, TheTokenFileReachesHelloButNotArgv) {
   Child c = spawn({BATON_CLIENT_BIN, "--port", std::to_string(srv.port()), "--name", "t1", "--token-file", templ});
   auto said = hello.get_future();
   ASSERT_EQ(said.wait_for(5s), std::future_status::ready);
-  EXPECT_EQ(said.get(), "HELLO 1 member default t1 " + token);
+  EXPECT_EQ(said.get(), "HELLO 2 member default t1 token=" + token);
   const std::string argv = cmdline_of(c.pid);
   EXPECT_TRUE(has(argv, "--token-file")) << "not baton-client's argv?";
   EXPECT_FALSE(has(argv, token));

@@ -42,7 +42,8 @@ TEST_P(GoBeforeWelcome, IsDroppedAndTheClientWorks) {
   expect_one_turn(c);
 }
 
-const char* const kWelcome = "WELCOME default a 10000\n";
+// WELCOME and, in the same write, the member's new seat (HELLO 2).
+const std::string kWelcome = "WELCOME default a 10000\n" + seat_line("SESSION", 0);
 
 INSTANTIATE_TEST_SUITE_P(
     Splits, GoBeforeWelcome,

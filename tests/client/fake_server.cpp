@@ -70,7 +70,9 @@ bool Peer::closed_within(std::chrono::milliseconds timeout) {
   }
 }
 
-FakeServer::FakeServer(Script script) {
+FakeServer::FakeServer(Script script) : FakeServer(std::vector<Script>{std::move(script)}) {}
+
+FakeServer::FakeServer(std::vector<Script> scripts, FakeServerOptions options) {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -78,26 +80,36 @@ FakeServer::FakeServer(Script script) {
   a.sin_port = 0;
   socklen_t len = sizeof a;
   if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      ::listen(listen_fd_, 4) != 0 || ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+      ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0 ||
+      (options.listen_after.count() == 0 && ::listen(listen_fd_, 4) != 0))
     throw std::runtime_error("fake server: cannot listen on 127.0.0.1:0");
   port_ = ntohs(a.sin_port);
-  thread_ = std::thread([this, script = std::move(script)] {
-    if (wait_readable(listen_fd_, clock_type::now() + 10s, stopping_)) {
-      const int fd = ::accept(listen_fd_, nullptr, nullptr);
-      if (fd >= 0) {
-        const int one = 1;
-        // Each send() of the script leaves as its own segment: splits stay splits.
-        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        Peer peer(fd, stopping_);
-        try {
-          script(peer);
-        } catch (const std::exception& e) {
-          ADD_FAILURE() << "fake server script: " << e.what();
-        }
-      }
-    } else if (!stopping_.load()) {
-      ADD_FAILURE() << "fake server: no client connected";
+  thread_ = std::thread([this, scripts = std::move(scripts), options] {
+    if (options.listen_after.count() > 0) {
+      const auto until = clock_type::now() + options.listen_after;
+      while (clock_type::now() < until && !stopping_.load()) std::this_thread::sleep_for(5ms);
+      if (::listen(listen_fd_, 4) != 0) ADD_FAILURE() << "fake server: listen() failed late";
     }
+    for (const auto& script : scripts) {
+      if (!wait_readable(listen_fd_, clock_type::now() + 10s, stopping_)) {
+        if (!stopping_.load()) ADD_FAILURE() << "fake server: no client connected (connection " << accepted_ + 1 << ")";
+        break;
+      }
+      const int fd = ::accept(listen_fd_, nullptr, nullptr);
+      if (fd < 0) break;
+      ++accepted_;
+      const int one = 1;
+      // Each send() of the script leaves as its own segment: splits stay splits.
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      Peer peer(fd, stopping_);
+      try {
+        script(peer);
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "fake server script " << accepted_ << ": " << e.what();
+      }
+    }
+    // No more scripts: refuse whoever comes next rather than leave them in the backlog.
+    ::shutdown(listen_fd_, SHUT_RDWR);
     done_ = true;
   });
 }
@@ -114,6 +126,16 @@ ClientOptions FakeServer::client(const std::string& name, Role role) const {
   o.name = name;
   o.role = role;
   o.connect_timeout = 3s;
+  o.reconnect.enabled = false;
+  return o;
+}
+
+ClientOptions FakeServer::reconnecting_client(const std::string& name, Role role) const {
+  ClientOptions o = client(name, role);
+  o.reconnect.enabled = true;
+  o.reconnect.initial_delay = 10ms;
+  o.reconnect.max_delay = 50ms;
+  o.reconnect.give_up_after = 5s;
   return o;
 }
 

@@ -1,7 +1,8 @@
 // A scripted stand-in for baton-server, for testing the client library's side
 // of the protocol byte by byte: it listens on 127.0.0.1:<ephemeral>, accepts
-// one connection on its own thread and runs a script against it (send bytes,
-// expect a line, sleep, close abruptly...). The real server cannot be made to
+// connections one after the other on its own thread and runs a script
+// against each (send bytes, expect a line, sleep, close abruptly...), then
+// stops listening (connecting is refused). The real server cannot be made to
 // split its greeting, go silent, or die at a chosen moment; this can.
 #pragma once
 
@@ -13,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "baton/client.hpp"
 #include "line_peer.hpp"
@@ -49,10 +51,18 @@ class Peer final : public LinePeer {
   const std::atomic<bool>& stopping_;
 };
 
+struct FakeServerOptions {
+  // The port is bound at once but listened on only after this: until then
+  // connecting is refused, as with a server that is not up yet.
+  std::chrono::milliseconds listen_after{0};
+};
+
 class FakeServer {
  public:
   using Script = std::function<void(Peer&)>;
   explicit FakeServer(Script script);
+  // scripts[i] plays the i-th connection.
+  explicit FakeServer(std::vector<Script> scripts, FakeServerOptions options = {});
   // Stops the script's waits, closes the connection and joins the thread.
   ~FakeServer();
   FakeServer(const FakeServer&) = delete;
@@ -60,7 +70,13 @@ class FakeServer {
 
   std::uint16_t port() const { return port_; }
   // Options for a client of this server; short connect timeout for tests.
+  // Reconnecting is off: a test of one connection expects its failure.
   ClientOptions client(const std::string& name = "a", Role role = Role::member) const;
+  // The same, reconnecting, with short back-off (10 ms doubling to at most
+  // 50 ms) and a watchdog of a limit (5 s without a connection).
+  ClientOptions reconnecting_client(const std::string& name = "a", Role role = Role::member) const;
+  // Connections accepted so far.
+  int accepted() const { return accepted_.load(); }
   // Blocks until the script has returned (watchdog: false if it has not within timeout).
   bool script_done(std::chrono::milliseconds timeout = 10s);
 
@@ -69,6 +85,7 @@ class FakeServer {
   std::uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> done_{false};
+  std::atomic<int> accepted_{0};
   std::thread thread_;
 };
 

@@ -30,17 +30,40 @@ std::optional<std::string> LinePeer::expect(std::string_view prefix, std::chrono
   }
 }
 
-std::optional<std::string> LinePeer::handshake(std::uint64_t heartbeat_ms) {
+std::string seat_line(std::string_view verb, std::uint64_t last_turn, std::uint64_t grace_ms) {
+  return std::string(verb) + " " + std::string(kSession) + " " + std::string(kSecret) + " " +
+         std::to_string(grace_ms) + " " + std::to_string(last_turn) + "\n";
+}
+
+std::optional<std::string> LinePeer::handshake(std::uint64_t heartbeat_ms, const std::string& seat) {
   send("BATON 1\n");
   auto hello = line();
   if (!hello) return std::nullopt;
-  // HELLO 1 member|watcher <ring> <name> [<token>]
+  // HELLO <version> member|watcher <ring> <name> [<token> | <key>=<value> ...]
   std::istringstream fields(*hello);
   std::vector<std::string> f;
   for (std::string w; fields >> w;) f.push_back(w);
   if (f.size() < 5) throw std::runtime_error("fake server: bad HELLO: " + *hello);
-  send("WELCOME " + f[3] + " " + f[4] + " " + std::to_string(heartbeat_ms) + "\n");
+  std::string welcome = "WELCOME " + f[3] + " " + f[4] + " " + std::to_string(heartbeat_ms) + "\n";
+  if (f[1] == "2" && f[2] == "member") welcome += seat.empty() ? seat_line("SESSION", 0) : seat;
+  send(welcome);
   return hello;
+}
+
+std::vector<std::string> LinePeer::lines_until(std::string_view prefix, std::chrono::milliseconds timeout) {
+  const auto deadline = clock_type::now() + timeout;
+  std::vector<std::string> got;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now());
+    auto l = line(std::max(left, std::chrono::milliseconds(0)));
+    if (!l) return got;
+    if (l->rfind("PING ", 0) == 0 && prefix != "PING") {
+      send("PONG " + l->substr(5) + "\n");
+      continue;
+    }
+    got.push_back(*l);
+    if (l->rfind(prefix, 0) == 0) return got;
+  }
 }
 
 void LinePeer::bye() {

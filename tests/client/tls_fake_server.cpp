@@ -172,6 +172,7 @@ ClientOptions TlsFakeServer::client(const std::string& name, Role role) const {
   o.connect_timeout = 3s;
   o.tls = true;
   o.tls_ca = tls_files().ca;
+  o.reconnect.enabled = false;  // one connection per server: its failure is what a test looks at
   return o;
 }
 

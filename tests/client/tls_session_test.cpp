@@ -29,7 +29,7 @@ TEST(Token, IsTheLastFieldOfHello) {
   Client c(o);
   c.connect();
   c.close();
-  EXPECT_EQ(hello.get_future().get(), "HELLO 1 member default a s3cr3t-T0ken_~");
+  EXPECT_EQ(hello.get_future().get(), "HELLO 2 member default a token=s3cr3t-T0ken_~");
 }
 
 TEST(Token, NoTokenNoField) {
@@ -41,7 +41,7 @@ TEST(Token, NoTokenNoField) {
   Client c(srv.client("a"));
   c.connect();
   c.close();
-  EXPECT_EQ(hello.get_future().get(), "HELLO 1 member default a");
+  EXPECT_EQ(hello.get_future().get(), "HELLO 2 member default a");
 }
 
 TEST(Token, ThatCouldForgeAFieldOrALineIsAUsageError) {

@@ -44,7 +44,7 @@ TEST(Tls, WithTheRightCaPlaysATurnAndSendsTheToken) {
   ASSERT_NO_THROW(c.connect());
   EXPECT_EQ(c.protocol(), Protocol::v1);
   take_one_turn(c);
-  EXPECT_EQ(hello.get_future().get(), "HELLO 1 member default a tok");
+  EXPECT_EQ(hello.get_future().get(), "HELLO 2 member default a token=tok");
   ASSERT_TRUE(srv.script_done());
   EXPECT_TRUE(close_notify) << "the client closed TCP without close_notify";
 }

@@ -6,13 +6,22 @@ An open server runs ring r1 (alice and bob, a send every 0.2 s) and ring r2
 --json checked against each other; `ring nosuch` exits 66, an admin port
 that refuses or never answers exits 69, bad usage 64; `watch r1 --count 3`
 prints three turns; watch ends cleanly (0) on SIGINT and SIGTERM, follows a
-ring that doesn't exist yet, and gives up (69) when the server stops. Then a
-server with --auth-file: no token sees the ring but no payloads, a watcher
-token sees them, a member-only token doesn't, a wrong token exits 77.
+ring that doesn't exist yet, and gives up (69) when the server stops. Then
+the actions on ring a1 (alice and bob): skip revokes the holder, pause stops
+the turns and resume starts them again (a second resume: 65), set changes the
+turn timeout and minimum members, kick removes bob (an unknown member or ring:
+66), drain marks the ring draining. Then a server with --auth-file: no token
+sees the ring but no payloads, a watcher token sees them, a member-only token
+doesn't, a wrong token exits 77; an action with a watcher-only, member-only,
+wrong or no token exits 77, with an admin token it is done.
+
+The actions are skipped, with a SKIP line, against a server that answers 404
+or 405 to POST /rings/NAME/skip: one older than them.
 
 Python 3 standard library only. Exit 0 passed, 1 failed, 77 skipped (a binary missing).
 Usage: test_ctl.py --server-bin B --client-bin B --ctl-bin B"""
 import argparse
+import http.client
 import json
 import os
 import re
@@ -30,6 +39,8 @@ TURN_LINE = re.compile(r"^(\d+) (joined|left|sent|revoked|holder_left) ([A-Za-z0
 
 failures = []
 children = []
+# Whether the server takes actions (POST /rings/NAME/ACTION); None until asked.
+server_has_actions = None
 
 
 def check(ok, what):
@@ -227,7 +238,8 @@ def open_server(args):
     check(members[:1] == [["MEMBER", "POSITION", "STATE", "WIRE"]], f"ring r1: a members table ({members[:1]})")
     # Each call sees its own moment (the holder changes every 0.2 s): compare shapes, not moments.
     check(sorted(m[0] for m in members[1:]) == ["alice", "bob"], f"ring r1: alice and bob ({members[1:]})")
-    check([m[1:3] for m in members[1:]] == [["0", "holder"], ["1", "queued"]]
+    # "holder"/"queued" before the admin actions' server, "holding"/"waiting" with it (docs/ADMIN.md).
+    check([m[1:3] for m in members[1:]] in ([["0", "holder"], ["1", "queued"]], [["0", "holding"], ["1", "waiting"]])
           and [m["position"] for m in ring["members"]] == [0, 1], "ring r1: the holder at 0, then the queue")
     check(all(m[3] == "v1" for m in members[1:]), "ring r1: both v1")
     lines = blocks[2].split("\n") if len(blocks) > 2 else []
@@ -321,6 +333,120 @@ def open_server(args):
         check(False, "watch of a server that stopped gives up")
 
 
+def probe_actions(admin_port, ring):
+    """The status of POST /rings/RING/skip (a real skip if the server has actions)."""
+    c = http.client.HTTPConnection("127.0.0.1", admin_port, timeout=10)
+    try:
+        c.request("POST", f"/rings/{ring}/skip", headers={"Content-Length": "0"})
+        r = c.getresponse()
+        r.read()
+        return r.status
+    finally:
+        c.close()
+
+
+def actions_open(args):
+    global server_has_actions
+    srv = Server(args.server_bin)
+    ctl = Ctl(args.ctl_bin, srv.admin_port)
+    member(args.client_bin, srv.port, "alice", "a1", 1)
+    member(args.client_bin, srv.port, "bob", "a1", 2)
+    wait_for(lambda: ctl.json("ring", "a1")["state"] == "running" and ctl.json("ring", "a1")["holder"], 10,
+             "ring a1 running")
+    status = probe_actions(srv.admin_port, "a1")
+    server_has_actions = status not in (404, 405)
+    if not server_has_actions:
+        print(f"SKIP the actions against the real server: POST /rings/a1/skip answered {status} "
+              "(a server without them)", flush=True)
+        srv.stop()
+        return
+
+    # skip: the holder is revoked, the ring moves on to the other member.
+    for _ in range(5):  # between a send and the next grant nobody holds it (409): try again
+        rc, out, err = ctl.run("skip", "a1")
+        if rc != 65:
+            break
+        time.sleep(0.05)
+    m = re.match(r"^skipped (alice|bob) in ring a1 \(turn (\d+) revoked\)\n$", out)
+    if check(rc == 0 and m and err == "", f"skip a1: one line naming the holder and its turn ({rc}, {out!r}, {err!r})"):
+        who, turn = m.group(1), int(m.group(2))
+        try:
+            wait_for(lambda: (lambda j: j["turn"] > turn and (j["holder"] not in (None, who) or j["turn"] > turn + 1))(
+                ctl.json("ring", "a1")), 5, f"a holder other than {who} after turn {turn}")
+            check(True, f"skip a1: the next turn went to the other member than {who}")
+        except RuntimeError as e:
+            check(False, f"skip a1: the next turn went to the other member ({e})")
+    j = None
+    for _ in range(5):
+        rc, out, err = ctl.run("--json", "skip", "a1")
+        if rc != 65:
+            j = json.loads(out) if rc == 0 else None
+            break
+        time.sleep(0.05)
+    check(j is not None and j.get("ok") is True and j.get("action") == "skip" and j.get("ring") == "a1"
+          and j.get("member") in ("alice", "bob") and isinstance(j.get("turn"), int),
+          f"--json skip a1: the server's answer ({rc}, {out!r}, {err!r})")
+
+    # pause: no grants (the holder at the time may still finish its turn); resume: turns again.
+    rc, out, err = ctl.run("pause", "a1")
+    check(rc == 0 and out == "paused ring a1\n" and err == "", f"pause a1 ({rc}, {out!r}, {err!r})")
+    check(ctl.json("ring", "a1").get("paused") is True, "pause a1: ring a1 --json says paused")
+    time.sleep(0.6)
+    before = ctl.json("ring", "a1")
+    time.sleep(1.0)
+    after = ctl.json("ring", "a1")
+    check(after["turn"] == before["turn"], f"paused: no turn over 1 s ({before['turn']} -> {after['turn']})")
+    if after["holder"] is None:
+        rc, out, err = ctl.run("skip", "a1")
+        check(rc == 65 and out == "" and err.count("\n") == 1, f"skip with nobody holding exits 65 ({rc}, {err!r})")
+    rc, out, err = ctl.run("resume", "a1")
+    check(rc == 0 and out == "resumed ring a1\n" and err == "", f"resume a1 ({rc}, {out!r}, {err!r})")
+    try:
+        wait_for(lambda: ctl.json("ring", "a1")["turn"] > after["turn"] + 1, 5, "turns after resume")
+        check(True, "resume a1: the turns go on")
+    except RuntimeError as e:
+        check(False, f"resume a1: the turns go on ({e})")
+    check(ctl.json("ring", "a1").get("paused") is False, "resume a1: ring a1 --json says not paused")
+    rc, out, err = ctl.run("resume", "a1")
+    check(rc == 65 and out == "" and err.count("\n") == 1, f"resume of a ring not paused exits 65 ({rc}, {err!r})")
+
+    # set
+    rc, out, err = ctl.run("set", "a1", "--turn-timeout", "2s")
+    check(rc == 0 and re.match(r"^ring a1: turn timeout 2000 ms, min members \d+\n$", out) and err == "",
+          f"set a1 --turn-timeout 2s ({rc}, {out!r}, {err!r})")
+    check(ctl.json("ring", "a1").get("turn_timeout_ms") == 2000, "set a1: ring a1 --json has turn_timeout_ms 2000")
+    rc, out, err = ctl.run("--json", "set", "a1", "--min-members", "1")
+    j = json.loads(out) if rc == 0 else {}
+    check(j.get("ok") is True and j.get("action") == "set" and j.get("min_members") == 1
+          and j.get("turn_timeout_ms") == 2000,
+          f"--json set a1 --min-members 1: the ring's values ({rc}, {out!r}, {err!r})")
+    check(ctl.json("ring", "a1").get("min_members") == 1, "set a1: ring a1 --json has min_members 1")
+
+    # kick; nobody to kick, no such ring
+    rc, out, err = ctl.run("kick", "a1", "nobody")
+    check(rc == 66 and out == "" and err.count("\n") == 1, f"kick a1 nobody exits 66 ({rc}, {err!r})")
+    rc, out, err = ctl.run("skip", "nosuch")
+    check(rc == 66 and out == "" and err.count("\n") == 1, f"skip nosuch exits 66 ({rc}, {err!r})")
+    rc, out, err = ctl.run("kick", "a1", "bob")
+    check(rc == 0 and out == "kicked bob from ring a1\n" and err == "", f"kick a1 bob ({rc}, {out!r}, {err!r})")
+    try:
+        wait_for(lambda: [m["name"] for m in ctl.json("ring", "a1")["members"]] == ["alice"], 3, "only alice in a1")
+        check(True, "kick a1 bob: only alice is left")
+    except RuntimeError as e:
+        check(False, f"kick a1 bob: only alice is left ({e})")
+    time.sleep(1)
+    names = [m["name"] for m in ctl.json("ring", "a1")["members"]]
+    check(names == ["alice"], f"kick a1 bob: bob does not come back ({names})")
+
+    # drain
+    rc, out, err = ctl.run("drain", "a1")
+    check(rc == 0 and out == "draining ring a1\n" and err == "", f"drain a1 ({rc}, {out!r}, {err!r})")
+    check(ctl.json("ring", "a1").get("draining") is True, "drain a1: ring a1 --json says draining")
+    rc, out, err = ctl.run("ring", "a1")
+    check(rc == 0 and pairs(out).get("name") == "a1", f"ring a1 still shows after the actions ({rc}, {err!r})")
+    srv.stop()
+
+
 def hash_token(server_bin):
     r = subprocess.run([server_bin, "--new-token"], capture_output=True, text=True, timeout=10)
     assert r.returncode == 0, r.stderr
@@ -333,12 +459,13 @@ def auth_server(args):
     tmp = tempfile.mkdtemp(prefix="baton-ctl-auth-")
     watcher, watcher_cred = hash_token(args.server_bin)
     members, members_cred = hash_token(args.server_bin)
+    admin, admin_cred = hash_token(args.server_bin)
     wrong, _ = hash_token(args.server_bin)
     auth = os.path.join(tmp, "auth")
     with open(auth, "w") as f:
-        f.write(f"{watcher_cred} watcher * dashboard\n{members_cred} member r1 members\n")
+        f.write(f"{watcher_cred} watcher * dashboard\n{members_cred} member r1 members\n{admin_cred} admin r1 ops\n")
     files = {}
-    for name, tok in (("watcher", watcher), ("members", members), ("wrong", wrong)):
+    for name, tok in (("watcher", watcher), ("members", members), ("admin", admin), ("wrong", wrong)):
         files[name] = os.path.join(tmp, name + ".token")
         with open(files[name], "w") as f:
             f.write(tok + "\n")
@@ -385,7 +512,28 @@ def auth_server(args):
     check(rc == 64, f"--token and --token-file together exit 64 ({rc})")
     rc, _, err = ctl.run("--token-file", os.path.join(tmp, "missing"), "status")
     check(rc == 64 and "missing" in err, f"an unreadable token file exits 64 ({rc}, {err!r})")
+    auth_actions(ctl, files)
     srv.stop()
+
+
+def auth_actions(ctl, files):
+    if not server_has_actions:
+        print("SKIP the actions with --auth-file: the server has none (see above)", flush=True)
+        return
+    for who in ("watcher", "members"):
+        rc, out, err = ctl.run("--token-file", files[who], "pause", "r1")
+        check(rc == 77 and out == "" and err.startswith("baton-ctl: ") and err.count("\n") == 1,
+              f"a {who}-only token: pause r1 exits 77 ({rc}, {err!r})")
+    check(ctl.json("ring", "r1").get("paused") is False, "refused pauses did not pause r1")
+    rc, out, err = ctl.run("--token-file", files["admin"], "pause", "r1")
+    check(rc == 0 and out == "paused ring r1\n" and err == "", f"an admin token: pause r1 ({rc}, {out!r}, {err!r})")
+    check(ctl.json("ring", "r1").get("paused") is True, "an admin token: r1 is paused")
+    rc, out, err = ctl.run("--token-file", files["admin"], "resume", "r1")
+    check(rc == 0 and out == "resumed ring r1\n" and err == "", f"an admin token: resume r1 ({rc}, {out!r}, {err!r})")
+    # Last: each refusal slows this address's next verdicts (the failed-token delay).
+    for how, extra in (("a wrong token", ["--token-file", files["wrong"]]), ("no token", [])):
+        rc, out, err = ctl.run("--timeout", "15s", *extra, "skip", "r1", timeout=40)
+        check(rc == 77 and out == "" and err.count("\n") == 1, f"{how}: skip r1 exits 77 ({rc}, {err!r})")
 
 
 def main():
@@ -400,6 +548,8 @@ def main():
             return 77
     try:
         open_server(args)
+        cleanup()
+        actions_open(args)
         cleanup()
         auth_server(args)
     except Exception as e:  # noqa: BLE001 - a scenario that can't go on is one failure, reported

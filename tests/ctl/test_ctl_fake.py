@@ -5,8 +5,12 @@ A fake server (Python's socketserver) answers each connection from a script:
 a stream that drops and is resumed with Last-Event-ID, chunked or plain
 bodies, gap and gone events, a stream that keeps dropping (watch gives up:
 69), a refused stream (401: 77, 503: 69, 500: 70), bodies that are not JSON
-or not an event stream (70), an event-stream line over 1 MiB (70), and
-`rings --all` following `next` page by page.
+or not an event stream (70), an event-stream line over 1 MiB (70),
+`rings --all` following `next` page by page, and every action (skip, kick,
+pause, resume, set, drain): its POST (path, query, Authorization, an empty
+body), its line and its --json for a 200, and its exit code for 404 (66),
+401/403 (77), 409 (65), 503 (69), 405, 400 and a body that is not JSON or not
+a success (70); bad usage (64) sends nothing.
 
 Python 3 standard library only. Exit 0 passed, 1 failed, 77 skipped (no binary).
 Usage: test_ctl_fake.py --ctl-bin B"""
@@ -47,7 +51,8 @@ class Fake:
                 head = data.split(b"\r\n\r\n", 1)[0].decode()
                 lines = head.split("\r\n")
                 headers = {k.lower(): v.strip() for k, v in (l.split(":", 1) for l in lines[1:])}
-                fake.requests.append((lines[0].split()[1], headers))
+                method, target = lines[0].split()[:2]
+                fake.requests.append((target, headers, method))
                 step = fake.script.pop(0) if fake.script else respond(404, '{"error":"no such path"}')
                 step(self.request)
 
@@ -89,11 +94,93 @@ def turn(t, name="alice", kind="sent", payload="x"):
     return f"event: turn\nid: {t}\ndata: {json.dumps(d)}\n\n"
 
 
-def ctl(binary, port, *args, timeout=30):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BATON_")}
+def ctl(binary, port, *args, timeout=30, env=None):
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("BATON_")}, **(env or {})}
     r = subprocess.run([binary, "--admin", f"127.0.0.1:{port}", *args], capture_output=True, text=True,
                        timeout=timeout, env=env)
     return r.returncode, r.stdout, r.stderr
+
+
+def success(action, **extra):
+    return json.dumps({"ok": True, "ring": "r", "action": action, "by": "admin@127.0.0.1:40000", **extra})
+
+
+# (argv, the request's target, the server's 200 body, the line printed)
+ACTIONS = [
+    (["skip", "r"], "/rings/r/skip", success("skip", member="alice", turn=17),
+     "skipped alice in ring r (turn 17 revoked)"),
+    (["kick", "r", "bob"], "/rings/r/kick?member=bob", success("kick", member="bob"), "kicked bob from ring r"),
+    (["pause", "r"], "/rings/r/pause", success("pause"), "paused ring r"),
+    (["resume", "r"], "/rings/r/resume", success("resume"), "resumed ring r"),
+    (["set", "r", "--turn-timeout", "5s", "--min-members", "3"], "/rings/r/set?turn_timeout=5s&min_members=3",
+     success("set", turn_timeout_ms=5000, min_members=3), "ring r: turn timeout 5000 ms, min members 3"),
+    (["set", "r", "--turn-timeout", "0"], "/rings/r/set?turn_timeout=0",
+     success("set", turn_timeout_ms=0, min_members=2), "ring r: turn timeout none, min members 2"),
+    (["set", "r", "--min-members", "1"], "/rings/r/set?min_members=1",
+     success("set", turn_timeout_ms=30000, min_members=1), "ring r: turn timeout 30000 ms, min members 1"),
+    # '+' in a query is a space to the server's parser: it must go as %2B.
+    (["set", "r", "--turn-timeout", "1e+3ms"], "/rings/r/set?turn_timeout=1e%2B3ms",
+     success("set", turn_timeout_ms=1000, min_members=2), "ring r: turn timeout 1000 ms, min members 2"),
+    (["drain", "r"], "/rings/r/drain", success("drain"), "draining ring r"),
+]
+
+
+def actions(fake, run):
+    token = {"BATON_TOKEN": "adm1n-token"}
+    for argv, target, body, line in ACTIONS:
+        what = " ".join(argv)
+        for env in (token, None):
+            fake.script = [respond(200, body)]
+            fake.requests.clear()
+            rc, out, err = run(*argv, env=env)
+            check(rc == 0 and out == line + "\n" and err == "", f"{what}: exit 0, {line!r} ({rc}, {out!r}, {err!r})")
+            req = fake.requests[0] if len(fake.requests) == 1 else (None, {}, None)
+            check(req[2] == "POST" and req[0] == target and req[1].get("content-length") == "0",
+                  f"{what}: POST {target} with an empty body ({fake.requests})")
+            auth = req[1].get("authorization")
+            check(auth == ("Bearer adm1n-token" if env else None),
+                  f"{what}: Authorization {auth!r} (token: {bool(env)})")
+        # --json: the body exactly as it came, spacing and key order included.
+        raw = body.replace(",", " ,  ").replace('{"ok": true', '{ "ok":true ')
+        fake.script = [respond(200, raw)]
+        rc, out, err = run("--json", *argv)
+        check(rc == 0 and out == raw + "\n" and err == "", f"--json {what}: the server's body unchanged ({out!r})")
+        for status, code in ((404, 66), (401, 77), (403, 77), (409, 65), (503, 69), (405, 70), (400, 70), (500, 70)):
+            fake.script = [respond(status, '{"error":"because %d"}' % status)]
+            rc, out, err = run(*argv)
+            check(rc == code and out == "" and f"because {status}" in err and err.count("\n") == 1,
+                  f"{what} answered {status}: exit {code}, one line ({rc}, {err!r})")
+        for bad in ("not json", "[1,2]", '{"ok":false,"ring":"r"}', '{"ring":"r"}'):
+            for json_flag in ([], ["--json"]):
+                fake.script = [respond(200, bad)]
+                rc, out, err = run(*json_flag, *argv)
+                check(rc == 70 and out == "" and err.count("\n") == 1,
+                      f"{' '.join(json_flag + argv)} answered 200 {bad}: exit 70 ({rc}, {out!r}, {err!r})")
+    fake.script = [respond(405, '{"error":"GET only"}')]
+    rc, _, err = run("skip", "r")
+    check(rc == 70 and "older than the admin actions" in err, f"a 405 says the server may predate actions ({err!r})")
+    fake.script = [respond(200, success("drain"))]
+    rc, _, err = run("pause", "r")
+    check(rc == 70, f"an answer for another action: 70 ({rc}, {err!r})")
+    fake.script = [lambda s: None]
+    rc, _, err = run("skip", "r")
+    check(rc == 69, f"an action closed without an answer: 69 ({rc}, {err!r})")
+
+    # Bad usage is found before anything is sent.
+    fake.requests.clear()
+    for argv in (["set", "r"], ["set", "r", "--turn-timeout", "soon"], ["set", "r", "--turn-timeout", ""],
+                 ["set", "r", "--turn-timeout", "-1s"], ["set", "r", "--min-members", "0"],
+                 ["set", "r", "--min-members", "1001"], ["set", "r", "--min-members", "x"], ["kick", "r"],
+                 ["kick", "r", "bad/name"], ["kick", "r", "a b"], ["skip"], ["skip", "bad/name"], ["pause", "a" * 65],
+                 ["drain", "r", "extra"], ["skip", "r", "--turn-timeout", "1s"]):
+        rc, out, err = run(*argv)
+        check(rc == 64 and out == "", f"{argv}: bad usage, 64 ({rc}, {err!r})")
+    check(fake.requests == [], f"bad usage sends nothing ({fake.requests})")
+    rc, out, _ = run("--help")
+    check(rc == 0 and all(w in out for w in ("skip", "kick", "pause", "resume", "set", "drain", "65", "66", "77")),
+          "--help lists the actions and the exit codes")
+    rc, out, _ = run("set", "--help")
+    check(rc == 0 and "--turn-timeout" in out and "--min-members" in out, "set --help shows its flags")
 
 
 def main():
@@ -197,6 +284,8 @@ def main():
           and "authorization" not in fake.requests[1][1], f"Authorization: Bearer TOKEN ({fake.requests})")
     rc, _, err = run("--token", "two words", "status")
     check(rc == 64, f"a token with a space is bad usage ({rc})")
+
+    actions(fake, run)
 
     fake.server.shutdown()
     if failures:

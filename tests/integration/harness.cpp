@@ -46,6 +46,9 @@ ClientOptions TestServer::client(const std::string& name, const std::string& rin
   o.name = name;
   o.ring = ring;
   o.connect_timeout = 3s;
+  // These tests watch one connection's fate (an error, SHUTDOWN); a client
+  // that reconnects by itself is tests/client's and faults.sessions' subject.
+  o.reconnect.enabled = false;
   return o;
 }
 

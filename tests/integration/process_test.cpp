@@ -88,6 +88,7 @@ TEST(Process, SigtermTellsClientsAndExitsZeroWithinTwoSeconds) {
   ClientOptions o;
   o.port = srv.port();
   o.name = "waiting";
+  o.reconnect.enabled = false;  // SHUTDOWN ends it here, rather than a reconnect
   Client c(o);
   c.connect();
   const auto t0 = std::chrono::steady_clock::now();
@@ -186,7 +187,7 @@ TEST(Process, WatcherPrintsTheOrderedStreamAndJsonLogsParse) {
   ServerProcess srv({"--log-format", "json", "--turn-numbers", "counter"});
   const std::string port = std::to_string(srv.port());
   ProcessResult watch;
-  std::thread tw([&] { watch = run_process({BATON_CLIENT_BIN, "--port", port, "--watch", "--name", "w"}); });
+  std::thread tw([&] { watch = run_process({BATON_CLIENT_BIN, "--port", port, "--watch", "--name", "w", "--no-reconnect"}); });
   std::this_thread::sleep_for(200ms);  // the watcher joins before the first turn
   std::thread ta([&] {
     run_process({BATON_CLIENT_BIN, "--port", port, "--name", "Client1", "--count", "3", "--interval", "0"});
@@ -243,8 +244,11 @@ TEST(Process, ExitCodes) {
   EXPECT_EQ(probe_too_late.exit_code, 64) << probe_too_late.out;
   EXPECT_NE(probe_too_late.out.find("--legacy-after must be shorter"), std::string::npos) << probe_too_late.out;
   EXPECT_EQ(run_process({BATON_CLIENT_BIN, "--name", "bad name"}).exit_code, 64);
-  const auto nobody = run_process({BATON_CLIENT_BIN, "--port", std::to_string(free_port())});
+  const auto nobody = run_process({BATON_CLIENT_BIN, "--port", std::to_string(free_port()), "--no-reconnect"});
   EXPECT_EQ(nobody.exit_code, 69) << nobody.out;
+  // Waiting for a server that never comes ends too, after --reconnect-timeout.
+  const auto never = run_process({BATON_CLIENT_BIN, "--port", std::to_string(free_port()), "--reconnect-timeout", "1s"});
+  EXPECT_EQ(never.exit_code, 69) << never.out;
 }
 
 }  // namespace

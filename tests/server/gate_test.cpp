@@ -32,7 +32,12 @@ struct GateTest : ::testing::Test {
   void TearDown() override { fs::remove_all(dir); }
 
   static PeerDetector::Hello hello(std::string ring, std::string name, std::string token, bool watcher = false) {
-    return PeerDetector::Hello{watcher, std::move(ring), std::move(name), std::move(token), ""};
+    PeerDetector::Hello h;
+    h.watcher = watcher;
+    h.ring = std::move(ring);
+    h.name = std::move(name);
+    h.token = std::move(token);
+    return h;
   }
   static std::string code_of(const std::variant<Admitted, Refusal>& v) {
     return std::holds_alternative<Admitted>(v) ? "OK" : std::string(std::get<Refusal>(v).code);

@@ -19,7 +19,12 @@ namespace baton::test {
 struct FakeParticipant final : Participant {
   FakeParticipant(MemberId i, std::string name, std::string ring = "default", bool watcher = false,
                   Wire wire = Wire::v1)
-      : id_(i), who_{wire, watcher, std::move(ring), std::move(name)} {}
+      : id_(i) {
+    who_.wire = wire;
+    who_.watcher = watcher;
+    who_.ring = std::move(ring);
+    who_.name = std::move(name);
+  }
 
   MemberId id() const override { return id_; }
   const Identity& who() const override { return who_; }
@@ -34,6 +39,14 @@ struct FakeParticipant final : Participant {
   }
   void deliver_notice(std::string_view c, std::string_view) override { told.push_back(fmt::format("NOTICE {}", c)); }
   void deliver_ping(std::string_view tok) override { told.push_back(fmt::format("PING {}", tok)); }
+  void deliver_session(std::string_view s, std::string_view k, std::uint64_t grace, std::uint64_t last,
+                       bool resumed) override {
+    session = s;
+    secret = k;
+    told.push_back(fmt::format("{} {} {}", resumed ? "RESUMED" : "SESSION", grace, last));
+  }
+  void deliver_passed(std::uint64_t t, std::string_view n) override { told.push_back(fmt::format("PASSED {} {}", t, n)); }
+  void deliver_gap(std::uint64_t a, std::uint64_t n) override { told.push_back(fmt::format("GAP {} {}", a, n)); }
   void ready() override { readied.push_back(id_); }
   void fail(std::string_view code, std::string_view, Closed) override {
     if (ended_) return;
@@ -62,6 +75,7 @@ struct FakeParticipant final : Participant {
   bool ended_ = false;
   bool suspended = false;
   std::optional<std::string> legacy_first;
+  std::string session, secret;  // from its last SESSION/RESUMED
   std::vector<std::string> told;
   std::vector<MemberId>& readied = shared_readied();
   Hub* hub = nullptr;

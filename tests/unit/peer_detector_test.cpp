@@ -82,7 +82,10 @@ TEST(PeerDetector, Refusals) {
     return d.on_bytes(bytes, false);
   };
   EXPECT_EQ(std::get<PeerDetector::Refuse>(first("GET / HTTP/1.1\r\n")).code, v1::code::bad_frame);
-  EXPECT_EQ(std::get<PeerDetector::Refuse>(first("HELLO 2 member r n\n")).code, v1::code::bad_version);
+  EXPECT_EQ(std::get<PeerDetector::Refuse>(first("HELLO 3 member r n\n")).code, v1::code::bad_version);
+  EXPECT_EQ(std::get<PeerDetector::Refuse>(first("HELLO 0 member r n\n")).code, v1::code::bad_version);
+  EXPECT_EQ(std::get<PeerDetector::Hello>(first("HELLO 2 member r n mode=lock\n")).mode, RingPolicy::lock);
+  EXPECT_EQ(std::get<PeerDetector::Refuse>(first("HELLO 2 member r n secretword\n")).code, v1::code::bad_frame);
   EXPECT_EQ(std::get<PeerDetector::Refuse>(first("SEND 1 x\n")).code, v1::code::bad_frame);
   EXPECT_EQ(std::get<PeerDetector::Refuse>(first(std::string(100, 'H'))).code, v1::code::line_too_long);
   PeerDetector d(kMaxLine, true);

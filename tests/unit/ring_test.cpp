@@ -275,5 +275,64 @@ TEST(Ring, MinMembersZeroMeansOne) {
   EXPECT_EQ(r.holder(), 1u);
 }
 
+TEST(Ring, TwoPauseCausesAreLiftedApart) {
+  Ring r(1);
+  Effects e;
+  r.pause(PauseBy::journal);
+  r.pause(PauseBy::admin);
+  r.join(1, e);
+  EXPECT_FALSE(r.holder());
+  r.unpause(PauseBy::journal, e);
+  EXPECT_FALSE(r.holder()) << "the operator's pause still holds";
+  r.unpause(PauseBy::admin, e);
+  EXPECT_EQ(r.holder(), 1u);
+}
+
+TEST(Ring, LoweringMinMembersStartsAWaitingRing) {
+  Ring r(3);
+  Effects e;
+  r.join(1, e);
+  r.join(2, e);
+  EXPECT_FALSE(r.holder());
+  r.set_min_members(2, e);
+  EXPECT_EQ(r.holder(), 1u);
+}
+
+TEST(Ring, ALockGoesToRequestsInOrderAndHoldersGoIdle) {
+  Ring r(5, 0, RingPolicy::lock);
+  Effects e;
+  for (MemberId id : {1, 2, 3}) r.join(id, e);
+  EXPECT_TRUE(e.empty()) << "members of a lock ring join idle";
+  EXPECT_FALSE(r.holder());
+  EXPECT_EQ(r.acquire(3, e), Ring::Acquired::queued);
+  EXPECT_EQ(r.holder(), 3u) << "min_members does not apply to a lock";
+  EXPECT_EQ(r.acquire(1, e), Ring::Acquired::queued);
+  EXPECT_EQ(r.acquire(2, e), Ring::Acquired::queued);
+  EXPECT_EQ(r.acquire(1, e), Ring::Acquired::already_queued);
+  EXPECT_EQ(r.acquire(3, e), Ring::Acquired::holding);
+  r.dequeue(1, e);  // its connection died
+  EXPECT_EQ(r.position(2), 1u);
+  e.clear();
+  EXPECT_EQ(r.submit(3, 1, e), Ring::Verdict::accepted);
+  EXPECT_EQ(r.holder(), 2u);
+  EXPECT_FALSE(r.position(3)) << "a released holder is idle, not queued";
+  EXPECT_EQ(r.submit(2, 2, e), Ring::Verdict::accepted);
+  EXPECT_FALSE(r.holder()) << "nobody asked: nobody holds";
+  EXPECT_EQ(r.acquire(2, e), Ring::Acquired::queued);
+  EXPECT_EQ(r.holder(), 2u);
+  r.expire(3, e);
+  EXPECT_FALSE(r.holder());
+  r.resume(2, e);
+  EXPECT_FALSE(r.holder()) << "resume does not queue a lock's idle member";
+  EXPECT_EQ(r.size(), 3u);
+}
+
+TEST(Ring, RotationRingsRefuseAcquire) {
+  Ring r(1);
+  Effects e;
+  r.join(1, e);
+  EXPECT_EQ(r.acquire(1, e), Ring::Acquired::not_a_member);
+}
+
 }  // namespace
 }  // namespace baton

@@ -231,3 +231,63 @@ TEST(LineReader, PendingHoldsWhatIsNotALineYet) {
 
 }  // namespace
 }  // namespace baton::v1
+
+namespace baton::v1 {
+namespace {
+
+TEST(V1CodecHello2, KeyValueFieldsAndTheirRules) {
+  auto m = parse("HELLO 2 member r a token=t0k resume=0123456789abcdef:0123456789abcdef0123456789abcdef mode=lock");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->number, 2u);
+  EXPECT_EQ(m->text, "t0k");
+  EXPECT_EQ(m->session, "0123456789abcdef");
+  EXPECT_EQ(m->secret, "0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(m->mode, "lock");
+  auto w = parse("HELLO 2 watcher r w after=17");
+  ASSERT_TRUE(w && w->after);
+  EXPECT_EQ(*w->after, 17u);
+  for (const char* bad : {"HELLO 2 member r a tok", "HELLO 2 member r a mode=fast", "HELLO 2 member r a after=3",
+                          "HELLO 2 watcher r w resume=0123456789abcdef:0123456789abcdef0123456789abcdef",
+                          "HELLO 2 member r a resume=0123:45", "HELLO 2 member r a token=a token=b",
+                          "HELLO 2 member r a =x", "HELLO 2 member r a color=red"})
+    EXPECT_FALSE(parse(bad)) << bad;
+  std::string out;
+  HelloOptions o;
+  o.token = "t0k";
+  o.session = "0123456789abcdef";
+  o.secret = "0123456789abcdef0123456789abcdef";
+  o.mode = "lock";
+  put_hello2(out, false, "r", "a", o);
+  EXPECT_EQ(out, "HELLO 2 member r a token=t0k resume=0123456789abcdef:0123456789abcdef0123456789abcdef mode=lock\n");
+}
+
+TEST(V1CodecHello2, SessionLinesRoundTrip) {
+  std::string out;
+  put_session(out, "0123456789abcdef", "0123456789abcdef0123456789abcdef", 5000, 0);
+  put_resumed(out, "0123456789abcdef", "0123456789abcdef0123456789abcdef", 5000, 42);
+  put_passed(out, 7, "alice");
+  put_gap(out, 3, 9);
+  put_pass(out, 8);
+  put_release(out, 8);
+  put_acquire(out);
+  EXPECT_EQ(out,
+            "SESSION 0123456789abcdef 0123456789abcdef0123456789abcdef 5000 0\n"
+            "RESUMED 0123456789abcdef 0123456789abcdef0123456789abcdef 5000 42\n"
+            "PASSED 7 alice\nGAP 3 9\nPASS 8\nRELEASE 8\nACQUIRE\n");
+  LineReader lines;
+  lines.append(out);
+  const Verb want[] = {Verb::session, Verb::resumed, Verb::passed, Verb::gap, Verb::pass, Verb::release, Verb::acquire};
+  for (Verb v : want) {
+    auto l = lines.next();
+    ASSERT_TRUE(l);
+    auto m = parse(*l);
+    ASSERT_TRUE(m) << *l;
+    EXPECT_EQ(m->verb, v);
+  }
+  EXPECT_FALSE(parse("SESSION 0123 0123456789abcdef0123456789abcdef 5000 0")) << "short id";
+  EXPECT_FALSE(parse("SESSION 0123456789ABCDEF 0123456789abcdef0123456789abcdef 5000 0")) << "upper case";
+  EXPECT_FALSE(parse("ACQUIRE now"));
+}
+
+}  // namespace
+}  // namespace baton::v1
