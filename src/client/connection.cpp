@@ -58,6 +58,18 @@ void Connection::connect(const std::string& host, std::uint16_t port, std::chron
     throw Error(Error::Kind::unavailable, "",
                 "cannot connect to " + host + ":" + std::to_string(port) + ": " + result.message());
   }
+  {
+    // A client retrying a loopback port nobody listens on can be handed
+    // that very port as its own (TCP simultaneous open): it is then
+    // connected to itself, and holds the port the restarting server needs.
+    boost::system::error_code a, b;
+    const auto local = socket_.local_endpoint(a), remote = socket_.remote_endpoint(b);
+    if (!a && !b && local == remote) {
+      close();
+      throw Error(Error::Kind::unavailable, "",
+                  "cannot connect to " + host + ":" + std::to_string(port) + ": connected to itself (nobody listens)");
+    }
+  }
   socket_.set_option(tcp::no_delay(true));  // one small message per turn: send it now
   const int fd = socket_.native_handle();
   if (tls_) {  // TLS keeps the descriptor non-blocking: TlsStream waits in poll()

@@ -40,11 +40,12 @@ class Server:
                  "--max-members-per-ring", "1000000", "--max-watchers-per-ring", "1000000"]
 
     def __init__(self, binary, *flags, host="127.0.0.1", nofile=None, stdout_pipe=False, wrapper=None,
-                 default_quotas=False):
+                 default_quotas=False, port=0):
+        """port: 0 (the kernel picks) unless a restart must come back on the old one."""
         self.tmp = mkdtemp("baton-faults-")
         self.log_path = os.path.join(self.tmp, "server.log")
         self.err_path = os.path.join(self.tmp, "server.err")
-        cmd = [binary, "--host", host, "--port", "0", "--admin-port", "0"]
+        cmd = [binary, "--host", host, "--port", str(port), "--admin-port", "0"]
         cmd += ([] if default_quotas else self.NO_QUOTAS) + [str(f) for f in flags]
         if wrapper:
             cmd = list(wrapper) + cmd
