@@ -20,3 +20,4 @@ from fl_peers import *  # noqa: F401,F403
 from fl_members import *  # noqa: F401,F403
 from fl_procs import *  # noqa: F401,F403
 from fl_sessions import *  # noqa: F401,F403
+from fl_cutter import *  # noqa: F401,F403
