@@ -147,6 +147,7 @@ void Hub::accept(RingState& rs, MemberId id, std::uint64_t turn, const std::stri
     log_.info(fmt::format("{} {} turn {} of ring {}", seat.name,
                           rs.ring.mode() == RingPolicy::lock ? "released" : "passed", turn, rs.name));
     record(rs, RingEvent::Kind::passed, turn, seat.name);
+    stats_.passed.add();
   }
   if (rs.backlog) rs.backlog->push(turn, payload == nullptr, seat.name, payload ? *payload : std::string_view{});
   // In the sender's own stream the ACK precedes anything the turn causes
@@ -189,6 +190,7 @@ void Hub::vacate(MemberId id, bool said_so) {
   Participant* p = seat->second.p;
   const std::string name = std::move(seat->second.name);
   const bool watcher = p && p->who().watcher;
+  if (!p && seat->second.detached_until != Clock::time_point::max()) stats_.detached.add(-1);
   if (!seat->second.session.empty()) sessions_.erase(seat->second.session);
   if (!watcher && seat->second.last_turn != 0) remember(rs.name, name, seat->second.last_turn);
   seats_.erase(seat);

@@ -93,6 +93,7 @@ AdminOutcome Hub::act(std::string_view ring, const AdminAction& a) {
       tell_ring(rs, v1::notice::ring_draining, fmt::format("no new members; it closes when empty; by {}", a.who));
       break;
   }
+  stats_.admin.add();
   out.turn_timeout_ms = rs.turn_timeout.count();
   out.min_members = rs.ring.min_members();
   log_.info(fmt::format("admin {}: {} in ring {}{}{}", a.who, action_name(a.kind), ring, what.empty() ? "" : ": ", what));

@@ -83,8 +83,10 @@ bool Hub::try_resume(Participant& p) {
     seat.p = nullptr;
     old->fail(v1::code::session_replaced, "this seat was resumed on another connection", Closed::replaced);
   }
+  if (seat.detached_until != Clock::time_point::max()) stats_.detached.add(-1);
   seat.p = &p;
   seat.detached_until = Clock::time_point::max();
+  stats_.resumed.add();
   p.sit_in(id);
   p.deliver_welcome(ms(config_.heartbeat));
   p.deliver_session(seat.session, seat.secret, ms(config_.resume_grace), seat.last_turn, true);
@@ -133,6 +135,7 @@ void Hub::drop(Participant& p) {
   s.p = nullptr;
   s.detached_until = config_.now() + config_.resume_grace;
   detached_.push_back({s.detached_until, seat->first});
+  stats_.detached.add(1);
   log_.info(fmt::format("{}'s connection to ring {} dropped: its seat is kept for {} ms", s.name, rs.name,
                         ms(config_.resume_grace)));
   record(rs, RingEvent::Kind::detached, rs.ring.turn(), s.name);
@@ -150,6 +153,7 @@ void Hub::expire_seats(Clock::time_point now) {
     const auto it = seats_.find(d.seat);
     // Resumed since (and maybe dropped again: a later entry stands for that).
     if (it == seats_.end() || it->second.p || it->second.detached_until != d.until) continue;
+    stats_.expired.add();
     vacate(d.seat, false);
   }
 }

@@ -13,6 +13,11 @@ struct HubStats {
   Counter sends;        // sends accepted (acked; with a journal, once durable)
   Counter revoked;      // turns ended by the turn timeout
   Counter holder_left;  // turns ended because the holder left before sending
+  Counter passed;       // turns ended by a PASS/RELEASE
+  Counter resumed;      // seats taken back by a new connection
+  Counter expired;      // detached seats whose grace ran out
+  Gauge detached;       // seats without a connection, waiting for a resume
+  Counter admin;        // administrators' actions carried out
   Gauge rings;          // rings that exist on this shard
   Gauge waiting;        // rings with members, fewer than min_members, never started
   HoldHistogram hold{kHoldBoundsNs};  // grant -> the holder's send accepted

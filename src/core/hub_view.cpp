@@ -50,6 +50,8 @@ RingSummary Hub::summarize(const RingState& rs) const {
     }
   }
   if (rs.stalled) s.state = RingSummary::State::stalled;
+  else if (rs.draining) s.state = RingSummary::State::draining;
+  else if (rs.ring.paused_by(PauseBy::admin)) s.state = RingSummary::State::paused;
   else if (holder) s.state = RingSummary::State::running;
   else if (!rs.ring.started()) s.state = RingSummary::State::waiting;
   else s.state = RingSummary::State::idle;

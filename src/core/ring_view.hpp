@@ -40,7 +40,8 @@ inline constexpr const char* kind_name(RingEvent::Kind k) {
 }
 
 struct RingSummary {
-  enum class State : std::uint8_t { waiting, running, idle, stalled };
+  // paused: by an administrator; draining: no new members, closes when empty.
+  enum class State : std::uint8_t { waiting, running, idle, stalled, paused, draining };
   std::string name;
   std::size_t members = 0;  // queued, holder and suspended
   std::size_t watchers = 0;
@@ -58,6 +59,8 @@ inline constexpr const char* state_name(RingSummary::State s) {
     case RingSummary::State::running: return "running";
     case RingSummary::State::idle: return "idle";
     case RingSummary::State::stalled: return "stalled";
+    case RingSummary::State::paused: return "paused";
+    case RingSummary::State::draining: return "draining";
   }
   return "?";
 }

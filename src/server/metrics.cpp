@@ -99,7 +99,16 @@ std::string StatusSource::metrics() const {
   auto ended = family("baton_turns_ended_total", "Turns that ended without a send, by cause.", C);
   ended.metric.push_back(point(C, static_cast<double>(t.revoked), {{"cause", "revoked"}}));
   ended.metric.push_back(point(C, static_cast<double>(t.holder_left), {{"cause", "holder_left"}}));
+  ended.metric.push_back(point(C, static_cast<double>(t.passed), {{"cause", "passed"}}));
   out.push_back(std::move(ended));
+  out.push_back(single("baton_seats_resumed_total", "Seats taken back by a new connection (HELLO 2 resume=).", C,
+                       static_cast<double>(t.resumed)));
+  out.push_back(single("baton_seats_expired_total", "Detached seats that nobody resumed within --resume-grace.", C,
+                       static_cast<double>(t.seats_expired)));
+  out.push_back(single("baton_seats_detached", "Seats whose connection dropped, kept for a resume.", G,
+                       static_cast<double>(t.seats_detached)));
+  out.push_back(single("baton_admin_actions_total", "Administrators' actions carried out (POST /rings/NAME/...).", C,
+                       static_cast<double>(t.admin_actions)));
   out.push_back(histogram("baton_handoff_seconds", "The holder's SEND read to the next holder's GRANT written.",
                           t.handoff));
   out.push_back(histogram("baton_hold_seconds", "A grant to its holder's send accepted.", t.hold));

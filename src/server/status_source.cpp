@@ -50,6 +50,11 @@ Totals StatusSource::totals() const {
     t.sends += h.sends.get();
     t.revoked += h.revoked.get();
     t.holder_left += h.holder_left.get();
+    t.passed += h.passed.get();
+    t.resumed += h.resumed.get();
+    t.seats_expired += h.expired.get();
+    t.seats_detached += h.detached.get();
+    t.admin_actions += h.admin.get();
     t.rings += h.rings.get();
     t.rings_waiting += h.waiting.get();
     t.hold.add(h.hold);
@@ -113,6 +118,8 @@ nlohmann::json StatusSource::status() const {
       {"rings", {{"open", t.rings}, {"waiting", t.rings_waiting}, {"limit", config_.max_rings}}},
       {"totals",
        {{"grants", t.grants}, {"sends", t.sends}, {"revoked", t.revoked}, {"holder_left", t.holder_left},
+        {"passed", t.passed}, {"resumed", t.resumed}, {"seats_expired", t.seats_expired},
+        {"seats_detached", t.seats_detached}, {"admin_actions", t.admin_actions},
         {"received_bytes", t.received_bytes}, {"sent_bytes", t.sent_bytes},
         {"log_lines_dropped", t.log_lines_dropped}, {"connections_accepted", t.accepted},
         {"connections_closed", closed}}},

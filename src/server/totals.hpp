@@ -48,6 +48,11 @@ struct Totals {
   std::uint64_t sends = 0;
   std::uint64_t revoked = 0;
   std::uint64_t holder_left = 0;
+  std::uint64_t passed = 0;
+  std::uint64_t resumed = 0;
+  std::uint64_t seats_expired = 0;
+  std::int64_t seats_detached = 0;
+  std::uint64_t admin_actions = 0;
   std::int64_t rings = 0;
   std::int64_t rings_waiting = 0;
   std::uint64_t journal_syncs = 0;

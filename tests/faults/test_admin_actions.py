@@ -99,6 +99,8 @@ def open_server(args, ck):
     st, _ = fl.post(port, "/rings/r/skip")
     ck.expect(st == 404, f"the drained ring still exists ({st})")
 
+    ck.expect(srv.metric("baton_admin_actions_total") == 6, f"baton_admin_actions_total is "
+              f"{srv.metric('baton_admin_actions_total')}: 6 actions succeeded (the 409s and 404s do not count)")
     log = srv.log().decode()
     for what in ("skip in ring r: a turn", "pause in ring r", "resume in ring r", "set in ring r: turn_timeout_ms=1500",
                  "kick in ring r: a", "drain in ring r"):

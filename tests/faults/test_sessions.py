@@ -56,6 +56,7 @@ def cut_after_send(args, ck):
     srv.wait_log(rf"{h.name} sent: payload-{turn}".encode(), 3)
     n = srv.log().count(f"{h.name} sent: payload-{turn}\n".encode())
     ck.expect(n == 1, f"the send of turn {turn} is in the log {n} times")
+    ck.expect(srv.metric("baton_seats_resumed_total") == 1, "baton_seats_resumed_total is not 1 after one resume")
     srv.stop()
 
 
@@ -121,6 +122,8 @@ def after_grace(args, ck):
     r = fl.resume(srv.port, h)
     ck.expect(not r.resumed and r.session != h.session, "a resume after the grace got the old seat back")
     ck.expect(r.last_turn == turn, f"the new seat's SESSION says last_turn {r.last_turn}, the last send was {turn}")
+    ck.expect(srv.metric("baton_seats_expired_total") == 1 and srv.metric("baton_seats_detached") == 0,
+              "the expired seat is not counted (baton_seats_expired_total, baton_seats_detached)")
     srv.stop()
 
 
