@@ -12,6 +12,7 @@ GET. Every action is in the log with who did it and in the ring's history.
 With --auth-file: no token and an unknown token 401, a watcher's or another
 ring's admin token 403, the ring's admin token 200 (by its label)."""
 import os
+import shutil
 import subprocess
 import time
 
@@ -138,8 +139,33 @@ def with_auth(args, ck):
     srv.stop()
 
 
+def from_elsewhere(args, ck):
+    """Without --auth-file, an action from an address that is not loopback is
+    403. The address: one of 198.18.0.0/15 on a veth of our own (this
+    kernel has no dummy interfaces), local to this host."""
+    if os.geteuid() != 0 or shutil.which("ip") is None:
+        ck.info("skipped: needs root and `ip` for a non-loopback address")
+        return
+    dev, ip = f"bt-adm{os.getpid() % 10000}", f"198.18.{os.getpid() % 250 + 1}.77"
+    if subprocess.run(["ip", "link", "add", dev, "type", "veth", "peer", "name", dev + "p"]).returncode != 0:
+        ck.info("skipped: cannot make a veth pair")
+        return
+    fl.on_cleanup(lambda: subprocess.run(["ip", "link", "del", dev], stderr=subprocess.DEVNULL))
+    subprocess.run(["ip", "addr", "add", f"{ip}/32", "dev", dev], check=True)
+    for d in (dev, dev + "p"):
+        subprocess.run(["ip", "link", "set", d, "up"], check=True)
+    srv = fl.Server(args.server_bin, host="0.0.0.0")
+    a, b = fl.join(srv.port, "a", ring="r"), fl.join(srv.port, "b", ring="r")
+    st, j = fl.post(srv.admin_port, "/rings/r/pause", host=ip)
+    ck.expect(st == 403, f"an action from {ip} without --auth-file: {st} {j}")
+    st, j = fl.post(srv.admin_port, "/rings/r/pause")
+    ck.expect(st == 200, f"the same action from loopback: {st} {j}")
+    ck.info(f"from {ip}: 403; from 127.0.0.1: 200")
+    srv.stop()
+
+
 def scenario(args, ck):
-    for s in (open_server, with_auth):
+    for s in (open_server, with_auth, from_elsewhere):
         ck.info(f"-- {s.__name__}")
         s(args, ck)
 
