@@ -69,8 +69,11 @@ def cut_while_holding(args, ck):
     other = b if h is a else a
     h.cut()
     time.sleep(0.5)
+    t0 = time.monotonic()
     r = fl.resume(srv.port, h)
+    took = time.monotonic() - t0
     ck.expect(r.resumed, "cut while holding: no RESUMED")
+    ck.info(f"resume: connect to RESUMED in {took * 1000:.1f} ms (greeting, HELLO 2, WELCOME, RESUMED)")
     g = r.expect("GRANT ", 3).split()
     left = int(g[2])
     ck.info(f"cut while holding turn {turn} (timeout {timeout_ms} ms): resumed with GRANT {g[1]} {left}")
