@@ -94,11 +94,11 @@ AdminOutcome Hub::act(std::string_view ring, const AdminAction& a) {
       break;
   }
   stats_.admin.add();
-  out.turn_timeout_ms = rs.turn_timeout.count();
-  out.min_members = rs.ring.min_members();
   log_.info(fmt::format("admin {}: {} in ring {}{}{}", a.who, action_name(a.kind), ring, what.empty() ? "" : ": ", what));
-  // The kick may have emptied and deleted the ring.
+  // A kick may have emptied the ring, which is then deleted: rs is gone.
   if (const auto still = rings_.find(std::string(ring)); still != rings_.end()) {
+    out.turn_timeout_ms = still->second->turn_timeout.count();
+    out.min_members = still->second->ring.min_members();
     record(*still->second, RingEvent::Kind::admin, still->second->ring.turn(), a.who,
            what.empty() ? std::string(action_name(a.kind)) : fmt::format("{} {}", action_name(a.kind), what));
     touch(*still->second);

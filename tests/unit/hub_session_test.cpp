@@ -208,6 +208,9 @@ TEST_F(SessionTest, AdminSkipPauseSetAndKick) {
   EXPECT_EQ(b.last("ERROR"), "ERROR KICKED");
   kick.member = "nobody";
   EXPECT_EQ(hub.act("default", kick).status, AdminOutcome::Status::no_member);
+  kick.member = "a";  // the last member: the ring is deleted under the action
+  EXPECT_EQ(hub.act("default", kick).status, AdminOutcome::Status::ok);
+  EXPECT_EQ(hub.ring_count(), 0u);
   EXPECT_EQ(hub.act("nowhere", skip).status, AdminOutcome::Status::no_ring);
 }
 
