@@ -17,11 +17,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto r = baton::server::parse_admin_target(in);
   using E = baton::server::AdminRequest::Endpoint;
   if (!r.error.empty()) {
-    FUZZ_CHECK(r.endpoint == E::not_found);
+    // A bad action parameter stays an action (answered 400, not 405).
+    FUZZ_CHECK(r.endpoint == E::not_found || (r.endpoint == E::action && baton::valid_name(r.ring)));
   } else {
-    if (r.endpoint == E::ring) FUZZ_CHECK(baton::valid_name(r.ring));
+    if (r.endpoint == E::ring || r.endpoint == E::action) FUZZ_CHECK(baton::valid_name(r.ring));
     if (r.endpoint == E::events && !r.ring.empty()) FUZZ_CHECK(baton::valid_name(r.ring));
-    if (r.endpoint != E::ring && r.endpoint != E::events) FUZZ_CHECK(r.ring.empty());
+    if (r.endpoint != E::ring && r.endpoint != E::events && r.endpoint != E::action) FUZZ_CHECK(r.ring.empty());
+    if (r.endpoint == E::action) {
+      using K = baton::AdminAction::Kind;
+      const auto& a = r.action;
+      FUZZ_CHECK((a.kind == K::kick) == !a.member.empty());
+      FUZZ_CHECK(a.member.empty() || baton::valid_name(a.member));
+      FUZZ_CHECK(a.kind != K::set || a.turn_timeout || a.min_members);
+      FUZZ_CHECK(!a.min_members || (*a.min_members >= 1 && *a.min_members <= baton::server::kMaxMinMembers));
+      FUZZ_CHECK(!a.turn_timeout || a.turn_timeout->count() >= 0);
+    }
     FUZZ_CHECK(r.limit >= 1 && r.limit <= baton::server::kMaxRingsPage);
     FUZZ_CHECK(r.after.empty() || baton::valid_name(r.after));
     if (r.after_turn) FUZZ_CHECK(r.endpoint == E::events && !r.ring.empty());

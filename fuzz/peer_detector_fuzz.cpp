@@ -42,8 +42,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const auto nl = heard.find('\n');
       FUZZ_CHECK(nl != heard.npos && nl + 1 <= max_line && heard.substr(nl + 1) == h->leftover);
       const auto m = v1::parse(std::string_view(heard).substr(0, nl));
-      FUZZ_CHECK(m && m->verb == v1::Verb::hello && m->number == static_cast<std::uint64_t>(kProtocolVersion));
+      FUZZ_CHECK(m && m->verb == v1::Verb::hello && m->number >= static_cast<std::uint64_t>(kProtocolVersion) &&
+                 m->number <= static_cast<std::uint64_t>(kProtocolVersionMax));
+      FUZZ_CHECK(static_cast<std::uint64_t>(h->version) == m->number);
       FUZZ_CHECK(m->watcher == h->watcher && m->ring == h->ring && m->name == h->name);
+      FUZZ_CHECK(m->session == h->session && m->secret == h->secret && m->after == h->after);
+      FUZZ_CHECK(h->session.empty() || (!h->watcher && v1::valid_hex(h->session, kSessionIdChars)));
     } else if (const auto* l = std::get_if<D::Legacy>(&v)) {
       FUZZ_CHECK(legacy_allowed && d.probed() && !more);
       FUZZ_CHECK(valid_name(l->name) && !l->payload.empty() && l->name + ':' + l->payload == heard);

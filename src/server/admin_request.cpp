@@ -96,10 +96,7 @@ AdminRequest parse_admin_target(std::string_view target) {
     r.ring = segs[1];
     if (!valid_name(r.ring)) return bad("a ring name is 1 to 64 of A-Z a-z 0-9 . _ -");
     const auto kind = action_kind(segs[2]);
-    if (!kind) {
-      r.endpoint = E::not_found;
-      return r;
-    }
+    if (!kind) return AdminRequest{};  // not_found, naming nothing
     r.action.kind = *kind;
   } else {
     return r;  // not_found

@@ -72,3 +72,33 @@ TEST(AdminRequest, BearerTokens) {
 
 }  // namespace
 }  // namespace baton::server
+
+namespace baton::server {
+namespace {
+
+TEST(AdminRequest, Actions) {
+  using E = AdminRequest::Endpoint;
+  using K = AdminAction::Kind;
+  auto r = parse_admin_target("/rings/r1/kick?member=alice");
+  EXPECT_EQ(r.endpoint, E::action);
+  EXPECT_EQ(r.ring, "r1");
+  EXPECT_EQ(r.action.kind, K::kick);
+  EXPECT_EQ(r.action.member, "alice");
+  r = parse_admin_target("/rings/r1/set?turn_timeout=1.5s&min_members=3");
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  EXPECT_EQ(r.action.turn_timeout, std::chrono::milliseconds(1500));
+  EXPECT_EQ(r.action.min_members, 3u);
+  EXPECT_EQ(parse_admin_target("/rings/r1/skip").action.kind, K::skip);
+  for (const char* bad : {"/rings/r1/kick", "/rings/r1/kick?member=a%20b", "/rings/r1/set", "/rings/r1/set?min_members=0",
+                          "/rings/r1/set?min_members=1001", "/rings/r1/skip?x=1", "/rings/r1/set?turn_timeout=-1s"}) {
+    const auto b = parse_admin_target(bad);
+    EXPECT_FALSE(b.error.empty()) << bad;
+    EXPECT_EQ(b.endpoint, E::action) << bad << ": a bad parameter is a 400 for the action, not a 405";
+  }
+  const auto unknown = parse_admin_target("/rings/r1/explode");
+  EXPECT_EQ(unknown.endpoint, E::not_found);
+  EXPECT_TRUE(unknown.ring.empty());
+}
+
+}  // namespace
+}  // namespace baton::server
