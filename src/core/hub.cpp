@@ -67,9 +67,7 @@ void Hub::enter(Participant& p) {
   seat.wire = who.wire;
   p.deliver_welcome(ms(config_.heartbeat));
   if (!who.watcher && who.v2()) open_session(p, seat);
-  if (rs.stalled) p.deliver_notice(v1::notice::journal_stalled, "the server cannot write its journal");
-  if (rs.draining) p.deliver_notice(v1::notice::ring_draining, "the ring is being drained");
-  if (rs.ring.paused_by(PauseBy::admin)) p.deliver_notice(v1::notice::ring_paused, "the ring is paused");
+  tell_conditions(p, rs);
   p.ready();
   log_.info(fmt::format("{} joined ring {} as {} ({}{}{})", who.name, who.ring, who.watcher ? "watcher" : "member",
                         who.wire == Wire::v1 ? (who.v2() ? "v1 HELLO 2" : "v1") : "legacy",
@@ -116,7 +114,7 @@ void Hub::submit(Participant& p, std::uint64_t turn, std::string_view payload) {
     return;
   }
   if (!journal_) {
-    accept(rs, id, turn, &payload);
+    accept(rs, id, seat->second, turn, &payload);
     return;
   }
   // Held until the journal has it: the holder is not revoked meanwhile (the
@@ -132,8 +130,7 @@ void Hub::submit(Participant& p, std::uint64_t turn, std::string_view payload) {
   }
 }
 
-void Hub::accept(RingState& rs, MemberId id, std::uint64_t turn, const std::string_view* payload) {
-  Seat& seat = seats_.at(id);
+void Hub::accept(RingState& rs, MemberId id, Seat& seat, std::uint64_t turn, const std::string_view* payload) {
   Participant* p = seat.p;  // null: it sent, and its connection dropped before the journal had it
   const bool can_grant = guard(rs);
   if (rs.ring.submit(id, turn, effects_) != Ring::Verdict::accepted) return;

@@ -225,7 +225,9 @@ class Hub {
   void tell_state(Participant& p, RingState& rs, MemberId id);
   void close_if_drained(RingState& rs);
   // The accepted end of a turn: a send (payload) or a pass (none).
-  void accept(RingState& rs, MemberId id, std::uint64_t turn, const std::string_view* payload);
+  void accept(RingState& rs, MemberId id, Seat& seat, std::uint64_t turn, const std::string_view* payload);
+  // What a member hears of its ring's state when it (re)joins: stalled, draining, paused.
+  void tell_conditions(Participant& p, const RingState& rs);
   // Why who can't enter its ring now (a quota), or nullopt. Counts a new ring.
   std::optional<std::string> over_quota(const Identity& who);
   void maybe_retire(RingState& rs);

@@ -30,7 +30,7 @@ void Hub::pass(Participant& p, std::uint64_t turn) {
   const auto now = config_.now();
   stats_.hold.observe(now - rs.granted_at);
   rs.sent_at = now;
-  accept(rs, seat->first, turn, nullptr);
+  accept(rs, seat->first, seat->second, turn, nullptr);
 }
 
 void Hub::acquire(Participant& p) {

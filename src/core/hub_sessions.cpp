@@ -93,13 +93,17 @@ bool Hub::try_resume(Participant& p) {
   log_.info(fmt::format("{} resumed its seat in ring {}{}{} (last accepted turn {})", who.name, rs.name,
                         who.peer.empty() ? "" : " from ", who.peer, seat.last_turn));
   record(rs, RingEvent::Kind::resumed, rs.ring.turn(), who.name);
-  if (rs.stalled) p.deliver_notice(v1::notice::journal_stalled, "the server cannot write its journal");
-  if (rs.draining) p.deliver_notice(v1::notice::ring_draining, "the ring is being drained");
-  if (rs.ring.paused_by(PauseBy::admin)) p.deliver_notice(v1::notice::ring_paused, "the ring is paused");
+  tell_conditions(p, rs);
   tell_state(p, rs, id);
   p.ready();
   touch(rs);
   return true;
+}
+
+void Hub::tell_conditions(Participant& p, const RingState& rs) {
+  if (rs.stalled) p.deliver_notice(v1::notice::journal_stalled, "the server cannot write its journal");
+  if (rs.draining) p.deliver_notice(v1::notice::ring_draining, "the ring is being drained");
+  if (rs.ring.paused_by(PauseBy::admin)) p.deliver_notice(v1::notice::ring_paused, "the ring is paused");
 }
 
 void Hub::tell_state(Participant& p, RingState& rs, MemberId id) {

@@ -111,7 +111,7 @@ void Hub::apply_pending(RingState& rs) {
   const MemberId id = rs.sender;
   rs.sender = 0;
   const std::string_view payload = rs.pending;
-  accept(rs, id, rs.pending_turn, &payload);
+  accept(rs, id, seats_.at(id), rs.pending_turn, &payload);
 }
 
 void Hub::stall(RingState& rs) {
