@@ -39,6 +39,7 @@ std::string encode(const v1::Message& m) {
         h.secret = m.secret;
         h.after = m.after;
         h.mode = m.mode;
+        h.deferred_ack = m.deferred_ack;
         v1::put_hello2(o, m.watcher, m.ring, m.name, h);
       } else {
         v1::put_hello(o, m.watcher, m.ring, m.name, m.text);
@@ -79,7 +80,7 @@ void check_message(std::string_view line) {
   FUZZ_CHECK(back->number == (versioned ? version : m->number));
   FUZZ_CHECK(back->millis == m->millis && back->watcher == m->watcher && back->next == m->next);
   FUZZ_CHECK(back->session == m->session && back->secret == m->secret && back->after == m->after &&
-             back->mode == m->mode);
+             back->mode == m->mode && back->deferred_ack == m->deferred_ack);
   FUZZ_CHECK(back->ring == m->ring && back->name == m->name);
   FUZZ_CHECK(back->code == m->code && back->text == m->text);
   FUZZ_CHECK(encode(*back) == wire);

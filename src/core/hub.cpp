@@ -159,7 +159,7 @@ void Hub::accept(RingState& rs, MemberId id, Seat& seat, std::uint64_t turn, con
   handoff_since_ = rs.sent_at;  // the grant this send causes ends a hand-off
   apply(rs);
   handoff_since_.reset();
-  if (p) p->ready();
+  if (p) p->ready_lazily();
   for (Participant* w : rs.watchers) w->ready();
   if (!can_grant) stall(rs);
 }
@@ -276,7 +276,8 @@ void Hub::deliver(RingState& rs, const Effect& e, Seat& seat) {
       break;
     case Effect::Kind::queue:
       p.deliver_queue(e.value);
-      break;
+      p.ready_lazily();
+      return;
   }
   p.ready();
 }

@@ -33,6 +33,9 @@ struct Identity {
   std::string secret;
   std::optional<std::uint64_t> after;  // watchers: replay sends after this turn
   std::optional<RingPolicy> mode;        // mode=, if given
+  // ack=deferred: the member pipelines (does not wait for ACK), so its ACK
+  // may wait for the next line it is sent (see Participant::ready_lazily).
+  bool deferred_ack = false;
   bool v2() const noexcept { return wire == Wire::v1 && version >= 2; }
 };
 
@@ -65,6 +68,10 @@ class Participant {
   // the deliveries so that the hub chooses who is written first (the next
   // holder, before the sender's ACK and the watchers' EVENTs).
   virtual void ready() = 0;
+  // As ready(), for lines nobody waits on (ACK, QUEUE): a pipelining member
+  // (ack=deferred) may get them with the next line it is sent, so that it is
+  // not woken just to read them. The server bounds the wait (kLazyFlushMax).
+  virtual void ready_lazily() { ready(); }
   // Tells the peer why (where its protocol can) and ends the conversation;
   // the peer leaves its ring through Hub::leave before this returns.
   virtual void fail(std::string_view code, std::string_view text, Closed why = Closed::error) = 0;

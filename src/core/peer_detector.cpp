@@ -66,6 +66,7 @@ PeerDetector::Verdict PeerDetector::on_v1(std::string_view bytes) {
   h.session = msg->session;
   h.secret = msg->secret;
   h.after = msg->after;
+  h.deferred_ack = msg->deferred_ack;
   if (!msg->mode.empty()) h.mode = msg->mode == "lock" ? RingPolicy::lock : RingPolicy::rotation;
   return h;
 }

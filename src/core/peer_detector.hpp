@@ -38,6 +38,7 @@ class PeerDetector {
     std::string secret;
     std::optional<std::uint64_t> after;
     std::optional<RingPolicy> mode;
+    bool deferred_ack = false;  // ack=deferred
   };
   struct Legacy {  // the seed's client answered the probe
     std::string name;

@@ -9,12 +9,7 @@ void Ring::join(MemberId id, Effects& out) {
     suspended_.push_back(id);  // idle until it asks
     return;
   }
-  order_.push_back(id);
-  if (!running_) {
-    maybe_start(out);
-    if (running_) return;
-  }
-  out.push_back({Effect::Kind::queue, id, position_at(order_.size() - 1)});
+  queue_back(id, out);
 }
 
 Ring::Acquired Ring::acquire(MemberId id, Effects& out) {
@@ -27,12 +22,7 @@ Ring::Acquired Ring::acquire(MemberId id, Effects& out) {
   const auto s = std::find(suspended_.begin(), suspended_.end(), id);
   if (s == suspended_.end()) return Acquired::not_a_member;
   suspended_.erase(s);
-  order_.push_back(id);
-  if (!running_) {
-    maybe_start(out);
-    if (running_) return Acquired::queued;
-  }
-  out.push_back({Effect::Kind::queue, id, position_at(order_.size() - 1)});
+  queue_back(id, out);
   return Acquired::queued;
 }
 
@@ -49,6 +39,17 @@ void Ring::dequeue(MemberId id, Effects& out) {
 void Ring::set_min_members(std::size_t n, Effects& out) {
   min_members_ = n == 0 ? 1 : n;
   maybe_start(out);
+}
+
+void Ring::queue_back(MemberId id, Effects& out) {
+  order_.push_back(id);
+  const bool was_running = running_;
+  if (!running_) maybe_start(out);
+  const auto index = order_.size() - 1;
+  if (running_ && index == 0) return;  // granted at once
+  // A start that this join caused pushed the first places already.
+  if (!was_running && running_ && position_at(index) <= kPushedPositions) return;
+  out.push_back({Effect::Kind::queue, id, position_at(index)});
 }
 
 void Ring::maybe_start(Effects& out) {
@@ -84,6 +85,8 @@ void Ring::leave(MemberId id, Effects& out) {
 }
 
 Ring::Verdict Ring::check(MemberId id, std::uint64_t turn) const {
+  // The holder's own send is the common case: decided without a scan.
+  if (running_ && order_.front() == id) return turn == turn_ ? Verdict::accepted : Verdict::stale_turn;
   if (!contains(id)) return Verdict::not_a_member;
   if (!running_ || order_.front() != id) return turn < turn_ ? Verdict::stale_turn : Verdict::not_your_turn;
   if (turn != turn_) return Verdict::stale_turn;
@@ -101,6 +104,9 @@ Ring::Verdict Ring::submit(MemberId id, std::uint64_t turn, Effects& out) {
   order_.push_back(id);
   grant_front(out);
   push_positions(1, out);
+  // Gone to the back: a change it can't infer, told even when far back.
+  if (const auto back = position_at(order_.size() - 1); back > kPushedPositions)
+    out.push_back({Effect::Kind::queue, id, back});
   return Verdict::accepted;
 }
 
@@ -127,12 +133,7 @@ void Ring::resume(MemberId id, Effects& out) {
   const auto s = std::find(suspended_.begin(), suspended_.end(), id);
   if (s == suspended_.end()) return;
   suspended_.erase(s);
-  order_.push_back(id);
-  if (!running_) {
-    maybe_start(out);
-    if (running_) return;
-  }
-  out.push_back({Effect::Kind::queue, id, position_at(order_.size() - 1)});
+  queue_back(id, out);
 }
 
 std::optional<MemberId> Ring::holder() const {
@@ -171,7 +172,7 @@ void Ring::grant_front(Effects& out) {
 }
 
 void Ring::push_positions(std::size_t from, Effects& out) const {
-  for (std::size_t i = from; i < order_.size(); ++i)
+  for (std::size_t i = from; i < order_.size() && position_at(i) <= kPushedPositions; ++i)
     out.push_back({Effect::Kind::queue, order_[i], position_at(i)});
 }
 

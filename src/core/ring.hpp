@@ -29,7 +29,11 @@ struct Effect {
     grant,   // member now holds the baton; value = turn number
     revoke,  // member lost the baton to the turn timeout; value = the revoked turn.
              // It is suspended: not granted again until resume(id).
-    queue,   // member's place in the queue changed; value = position (1 = next)
+    queue,   // member's place in the queue; value = position (1 = next). Pushed
+             // when it joins or goes to the back, and on every change while it is
+             // within the first kPushedPositions; further back, only on those two
+             // (a waiting member's place only ever improves, so the last one it
+             // heard is an upper bound). Keeps a turn O(1) in the ring's size.
   };
   Kind kind;
   MemberId member;
@@ -39,6 +43,9 @@ using Effects = std::vector<Effect>;
 
 class Ring {
  public:
+  // Places kept current on every change: the cost of a turn is this many
+  // QUEUE pushes at most, however many wait.
+  static constexpr std::uint64_t kPushedPositions = 8;
   enum class Verdict { accepted, not_your_turn, stale_turn, not_a_member };
 
   // last_turn: the highest turn number ever used by this ring (from the
@@ -105,12 +112,16 @@ class Ring {
 
  private:
   void grant_front(Effects& out);
+  // Puts a member at the back of the queue (starting the ring if that is
+  // due) and tells it its place, however far back.
+  void queue_back(MemberId id, Effects& out);
   // After the holder's turn ended: the front is granted, or nobody holds the baton.
   void grant_next(Effects& out);
   // Grants the front if the ring may run: once started it runs while anyone
   // is queued; before that it waits for min_members.
   void maybe_start(Effects& out);
-  // Pushes the position of every member from index `from` on.
+  // Pushes the position of each member from index `from` on whose place is
+  // within kPushedPositions.
   void push_positions(std::size_t from, Effects& out) const;
   std::uint64_t position_at(std::size_t index) const noexcept { return running_ ? index : index + 1; }
 

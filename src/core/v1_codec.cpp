@@ -37,7 +37,7 @@ std::optional<Message> fail(std::string_view* why, std::string_view reason) {
 // HELLO 2's fields after the name: key=value, each key at most once.
 // Returns why they are bad, or "" if they are fine.
 std::string_view hello_options(std::string_view rest, Message& m) {
-  bool seen_token = false, seen_resume = false, seen_mode = false;
+  bool seen_token = false, seen_resume = false, seen_mode = false, seen_ack = false;
   while (!rest.empty()) {
     const std::string_view f = field(rest);
     const auto eq = f.find('=');
@@ -63,6 +63,10 @@ std::string_view hello_options(std::string_view rest, Message& m) {
       if (seen_mode || m.watcher || (value != "rotation" && value != "lock")) return "mode=rotation|lock, members only";
       seen_mode = true;
       m.mode = value;
+    } else if (key == "ack") {
+      if (seen_ack || m.watcher || value != "deferred") return "ack=deferred, members only";
+      seen_ack = true;
+      m.deferred_ack = true;
     } else {
       return "unknown HELLO 2 field";
     }
@@ -251,6 +255,7 @@ void put_hello2(std::string& out, bool watcher, std::string_view ring, std::stri
     put_u64(out, *o.after);
   }
   if (!o.mode.empty()) out.append(" mode=").append(o.mode);
+  if (o.deferred_ack) out.append(" ack=deferred");
   out += '\n';
 }
 void put_session(std::string& out, std::string_view session, std::string_view secret, std::uint64_t grace_ms,

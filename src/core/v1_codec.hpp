@@ -57,6 +57,7 @@ struct Message {
   std::string_view secret;
   std::optional<std::uint64_t> after;  // after=<turn> (watchers)
   std::string_view mode;      // mode=rotation|lock ("" = not given)
+  bool deferred_ack = false;  // ack=deferred (members)
 };
 
 // Error codes the server sends in ERROR lines (docs/PROTOCOL.md).
@@ -111,6 +112,7 @@ struct HelloOptions {
   std::string_view secret;
   std::optional<std::uint64_t> after;  // watchers: replay sends after this turn
   std::string_view mode;            // "rotation", "lock" or "" (not given)
+  bool deferred_ack = false;        // ack=deferred: a pipelining member
 };
 
 // A session id or secret as SESSION sends them: n lowercase hex digits.

@@ -226,6 +226,7 @@ asio::awaitable<bool> Listener::act(Link& link, PeerDetector::Verdict v, Slot& s
     who.secret = std::move(h->secret);
     who.after = h->after;
     who.mode = h->mode;
+    who.deferred_ack = h->deferred_ack;
     Handoff handoff{-1, false, {}, id, std::move(who), std::move(h->leftover), std::nullopt, std::move(slot),
                     std::move(std::get<Admitted>(verdict).credential)};
     co_await hand_off(link, std::move(handoff));

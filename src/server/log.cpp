@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <iterator>
 #include <memory>
+#include <string>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/async.h>
@@ -30,7 +32,42 @@ std::string as_json(std::string_view level, nlohmann::json fields) {
   return fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// This thread's turn lines waiting for the logger (see log_turn).
+struct TurnLines {
+  std::string text;  // whole lines, each ending in '\n'
+  std::chrono::steady_clock::time_point due = std::chrono::steady_clock::time_point::max();
+  std::chrono::steady_clock::time_point last_written{};
+};
+thread_local TurnLines t_turns;
+
+void add_turn_line(std::string_view line) {
+  auto& t = t_turns;
+  if (t.text.empty()) {
+    const auto now = std::chrono::steady_clock::now();
+    t.due = now - t.last_written >= kTurnLinesDelay ? std::chrono::steady_clock::time_point::min()
+                                                     : t.last_written + kTurnLinesDelay;
+  }
+  t.text.append(line);
+  if (t.text.size() >= kTurnLinesBatchBytes) t.due = std::chrono::steady_clock::time_point::min();
+}
+
+void write_turns_first() {
+  if (!t_turns.text.empty()) write_turn_lines();
+}
+
 }  // namespace
+
+std::chrono::steady_clock::time_point turn_lines_due() noexcept { return t_turns.due; }
+
+void write_turn_lines() {
+  auto& t = t_turns;
+  if (t.text.empty()) return;
+  // One message: the sink adds the last newline, as for any line.
+  spdlog::info("{}", std::string_view(t.text).substr(0, t.text.size() - 1));
+  t.text.clear();  // keeps its capacity
+  t.due = std::chrono::steady_clock::time_point::max();
+  t.last_written = std::chrono::steady_clock::now();
+}
 
 void init_logging(bool json) {
   g_json = json;
@@ -71,6 +108,7 @@ std::uint64_t log_lines_dropped() noexcept {
 void flush_logs() { spdlog::default_logger()->flush(); }
 
 void shutdown_logging() {
+  write_turns_first();  // the calling thread's batch (each executor wrote its own as it stopped)
   spdlog::default_logger()->flush();  // the worker counts queue overruns while the pool still exists
   spdlog::shutdown();                 // the worker writes what is queued (never blocking), then is joined
   g_pool.store(nullptr, std::memory_order_release);
@@ -84,19 +122,25 @@ void shutdown_logging() {
 
 void log_turn(std::string_view ring, std::uint64_t turn, std::string_view name, std::string_view payload) {
   if (g_json) {
-    spdlog::info(as_json("info", {{"ts_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                std::chrono::system_clock::now().time_since_epoch()).count()},
-                                  {"event", "turn"}, {"ring", ring}, {"turn", turn},
-                                  {"name", name}, {"payload", payload},
-                                  {"msg", std::string(name) + " sent: " + std::string(payload)}}));
+    add_turn_line(as_json("info", {{"ts_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 std::chrono::system_clock::now().time_since_epoch()).count()},
+                                   {"event", "turn"}, {"ring", ring}, {"turn", turn},
+                                   {"name", name}, {"payload", payload},
+                                   {"msg", std::string(name) + " sent: " + std::string(payload)}}) + "\n");
     return;
   }
   // Names are restricted to [A-Za-z0-9._-]; payloads are any UTF-8 (or not).
-  if (needs_escape(payload)) spdlog::info("{} sent: {}", name, escape_for_log(payload));
-  else spdlog::info("{} sent: {}", name, payload);
+  auto& t = t_turns;
+  const bool first = t.text.empty();
+  if (first) add_turn_line({});  // stamps when the batch is due
+  auto out = std::back_inserter(t.text);
+  if (needs_escape(payload)) fmt::format_to(out, "{} sent: {}\n", name, escape_for_log(payload));
+  else fmt::format_to(out, "{} sent: {}\n", name, payload);
+  if (t.text.size() >= kTurnLinesBatchBytes) t.due = std::chrono::steady_clock::time_point::min();
 }
 
 void log_close(const CloseLine& c) {
+  write_turns_first();
   if (g_json) {
     spdlog::info(as_json("info", {{"event", "close"}, {"reason", c.reason}, {"name", c.name}, {"ring", c.ring},
                                   {"peer", c.peer}, {"role", c.role}, {"wire", c.wire}}));
@@ -107,11 +151,13 @@ void log_close(const CloseLine& c) {
 }
 
 void log_info(std::string_view text) {
+  write_turns_first();
   if (g_json) spdlog::info(as_json("info", {{"msg", text}}));
   else spdlog::info("{}", text);
 }
 
 void log_warn(std::string_view text) {
+  write_turns_first();
   if (g_json) spdlog::warn(as_json("warn", {{"msg", text}}));
   else spdlog::warn("warning: {}", text);
 }

@@ -9,6 +9,9 @@
 // The text format escapes payloads (core/log_escape.hpp); JSON escapes itself.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 #include <spdlog/spdlog.h>
@@ -23,7 +26,20 @@ void flush_logs();
 void shutdown_logging();
 
 // The seed's line: "NAME sent: PAYLOAD" (JSON: {"event":"turn",...}).
+// Turn lines collect per thread and reach the logger as one message per
+// batch, so that a turn costs neither an enqueue nor a wake-up of the
+// logger's thread: a batch goes at once after a quiet spell (at least
+// kTurnLinesDelay since the last), otherwise kTurnLinesDelay after the last
+// one, or as soon as it holds kTurnLinesBatchBytes. Any other line logged on
+// the thread sends the batch first, so the thread's lines keep their order.
+// The executor calls write_turn_lines() when turn_lines_due() has come.
+inline constexpr auto kTurnLinesDelay = std::chrono::milliseconds(1);
+inline constexpr std::size_t kTurnLinesBatchBytes = 16 * 1024;
 void log_turn(std::string_view ring, std::uint64_t turn, std::string_view name, std::string_view payload);
+// When this thread's batch must go: max() if none waits, min() if at once.
+std::chrono::steady_clock::time_point turn_lines_due() noexcept;
+// Hands this thread's batch (if any) to the logger.
+void write_turn_lines();
 
 // One line per connection that ends, with why (reason: a kClosedNames word).
 // Text: "closed: NAME (PEER) ring RING member v1: REASON";

@@ -183,6 +183,10 @@ void Session::deliver_gap(std::uint64_t after, std::uint64_t next) {
   if (who_.v2()) v1::put_gap(out_, after, next);
 }
 void Session::ready() { shard_.mark_dirty(*this); }
+void Session::ready_lazily() {
+  if (who_.deferred_ack) shard_.mark_lazy(*this);
+  else shard_.mark_dirty(*this);
+}
 void Session::deliver_ping(std::string_view token) {
   if (who_.wire != Wire::v1) return;
   v1::put_ping(out_, token);

@@ -73,6 +73,7 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   void deliver_passed(std::uint64_t turn, std::string_view name) override;
   void deliver_gap(std::uint64_t after, std::uint64_t next) override;
   void ready() override;
+  void ready_lazily() override;
   void flush();
   // Unsent bytes (queued or being written), as last told to the shard.
   std::size_t queued_bytes() const noexcept { return queued_; }

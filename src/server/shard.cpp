@@ -75,6 +75,7 @@ void Shard::turn(std::string_view ring, std::uint64_t turn, std::string_view nam
 void Shard::run() {
   asio::co_spawn(ctx_, tick_loop(), detached_logged);
   ctx_.run();
+  write_turn_lines();  // this thread's last batch
 }
 
 void Shard::adopt(Handoff h) {
@@ -123,6 +124,9 @@ void Shard::forget(Session& s) {
 }
 
 void Shard::flush_dirty() {
+  // A batch due at once goes before the ACKs of its turns are written, as
+  // each line did before batching.
+  if (turn_lines_due() == Clock::time_point::min()) write_turn_lines();
   // flush() may drop a session, which may deliver to others: loop until quiet.
   while (!dirty_.empty()) {
     std::swap(dirty_, flushing_);
@@ -139,7 +143,20 @@ void Shard::flush_dirty() {
   }
   // A deadline earlier than the one the timer waits for (the first one
   // armed): wake the tick loop so that it waits for the right one.
-  if (hub_.next_deadline() < wake_at_) timer_.cancel();
+  if (std::min({hub_.next_deadline(), lazy_due(), turn_lines_due()}) < wake_at_) timer_.cancel();
+}
+
+void Shard::mark_lazy(Session& s) {
+  lazy_.emplace_back(Clock::now() + kLazyFlushMax, s.shared_from_this());
+  // The first one waiting: the tick loop must wake for it (see flush_dirty).
+}
+
+void Shard::flush_lazy(Clock::time_point now) {
+  // A session written since (its GRANT went out) has nothing left: cheap.
+  while (!lazy_.empty() && lazy_.front().first <= now) {
+    mark_dirty(*lazy_.front().second);
+    lazy_.pop_front();
+  }
 }
 
 void Shard::enforce_queued_total() {
@@ -179,12 +196,14 @@ asio::awaitable<void> Shard::tick_loop() {
   for (;;) {
     // Sleep until the next deadline or sweep, whichever is first: an idle
     // server (however many rings it has) wakes only to sweep its sessions.
-    wake_at_ = draining_ ? Clock::now() + kDrainCheck : std::min(next_sweep, hub_.next_deadline());
+    wake_at_ = draining_ ? Clock::now() + kDrainCheck : std::min({next_sweep, hub_.next_deadline(), lazy_due(), turn_lines_due()});
     timer_.expires_at(wake_at_);
     co_await timer_.async_wait(use_tuple);
     wake_at_ = Clock::time_point::min();  // while awake, nothing needs to cancel the timer
     const auto now = Clock::now();
     if (!draining_) hub_.expire_due();
+    flush_lazy(draining_ ? Clock::time_point::max() : now);
+    if (turn_lines_due() <= now || draining_) write_turn_lines();
     if (now >= next_sweep) {
       next_sweep = now + period;
       sweep(now);

@@ -8,6 +8,7 @@
 // everything else runs on this shard's thread only.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -49,6 +50,11 @@ inline std::size_t shard_index(std::string_view ring, std::size_t shards) {
 
 class Shard final : private HubLog {
  public:
+  // The longest a pipelining member's ACK or QUEUE waits for a line to ride
+  // with (mark_lazy). Its next GRANT is usually a round trip away; a member
+  // far back in a long ring gets them on their own after this.
+  static constexpr auto kLazyFlushMax = std::chrono::milliseconds(2);
+
   // journal: null without --journal. floor: no number at or below it is granted.
   // rings_in_use: the server-wide ring count of --max-rings, shared by every shard.
   // exported: the gauges of a --metrics-ring ring, or null (asked once per ring created).
@@ -90,6 +96,10 @@ class Shard final : private HubLog {
   ShardStats& stats() noexcept { return stats_; }
   void forget(Session& s);  // the session is closed and done
   void mark_dirty(Session& s) { dirty_.push_back(s.shared_from_this()); }
+  // The session's pending lines may wait for its next urgent write, at most
+  // kLazyFlushMax: what a pipelining member is sent after its send (ACK,
+  // QUEUE) then rides with its next GRANT, one wake-up instead of two.
+  void mark_lazy(Session& s);
   // End of a session's work in this pass: writes what was delivered, and
   // schedules the journal's group commit for the end of the pass.
   void flush_dirty();
@@ -115,6 +125,10 @@ class Shard final : private HubLog {
   std::unordered_map<MemberId, std::shared_ptr<Session>> sessions_;
   std::vector<std::shared_ptr<Session>> dirty_;
   std::vector<std::shared_ptr<Session>> flushing_;  // dirty_'s twin: both keep their capacity
+  // mark_lazy()'s sessions, oldest first, each with when it must be written.
+  std::deque<std::pair<Clock::time_point, std::shared_ptr<Session>>> lazy_;
+  Clock::time_point lazy_due() const noexcept { return lazy_.empty() ? Clock::time_point::max() : lazy_.front().first; }
+  void flush_lazy(Clock::time_point now);  // writes those that are due
   asio::steady_timer timer_{ctx_};
   Clock::time_point wake_at_ = Clock::time_point::max();  // when tick_loop wakes next
   bool commit_posted_ = false;

@@ -27,8 +27,10 @@ void StdoutSink::sink_it_(const spdlog::details::log_msg& msg) {
   // A full buffer may only mean nobody asked the fd lately.
   if (!fits(line.size())) try_drain();
   if (!fits(line.size())) {
-    ++dropped_;
-    dropped_total_.add();
+    // A message may be a batch of turn lines (log_turn): count its lines.
+    const auto lines = static_cast<std::uint64_t>(std::count(line.begin(), line.end(), '\n'));
+    dropped_ += lines;
+    dropped_total_.add(lines);
     return;
   }
   append(line.data(), line.size());

@@ -249,7 +249,8 @@ TEST(V1CodecHello2, KeyValueFieldsAndTheirRules) {
   for (const char* bad : {"HELLO 2 member r a tok", "HELLO 2 member r a mode=fast", "HELLO 2 member r a after=3",
                           "HELLO 2 watcher r w resume=0123456789abcdef:0123456789abcdef0123456789abcdef",
                           "HELLO 2 member r a resume=0123:45", "HELLO 2 member r a token=a token=b",
-                          "HELLO 2 member r a =x", "HELLO 2 member r a color=red"})
+                          "HELLO 2 member r a =x", "HELLO 2 member r a color=red", "HELLO 2 member r a ack=now",
+                          "HELLO 2 watcher r w ack=deferred", "HELLO 2 member r a ack=deferred ack=deferred"})
     EXPECT_FALSE(parse(bad)) << bad;
   std::string out;
   HelloOptions o;
@@ -257,8 +258,14 @@ TEST(V1CodecHello2, KeyValueFieldsAndTheirRules) {
   o.session = "0123456789abcdef";
   o.secret = "0123456789abcdef0123456789abcdef";
   o.mode = "lock";
+  o.deferred_ack = true;
   put_hello2(out, false, "r", "a", o);
-  EXPECT_EQ(out, "HELLO 2 member r a token=t0k resume=0123456789abcdef:0123456789abcdef0123456789abcdef mode=lock\n");
+  EXPECT_EQ(out, "HELLO 2 member r a token=t0k resume=0123456789abcdef:0123456789abcdef0123456789abcdef mode=lock "
+                 "ack=deferred\n");
+  const auto back = parse(std::string_view(out).substr(0, out.size() - 1));
+  ASSERT_TRUE(back);
+  EXPECT_TRUE(back->deferred_ack);
+  EXPECT_FALSE(parse("HELLO 2 member r a")->deferred_ack);
 }
 
 TEST(V1CodecHello2, SessionLinesRoundTrip) {
